@@ -1,0 +1,175 @@
+#!/bin/bash
+# The kernel tree: build/linux is a git repository whose first commit
+# ("base", tagged) is the pristine Debian source and whose later commits are
+# the patches of patches/series, one commit each.
+#
+#   kernel-tree.sh sync     make build/linux match patches/ (default)
+#   kernel-tree.sh export   write build/linux's commits back to patches/
+#   kernel-tree.sh status   say how the two relate
+#
+# Two refs record the last agreement between the two sides:
+#   refs/tags/exported       the commit that equals patches/
+#   .git/iopf-series-hash    the hash of patches/ at that moment
+# sync refuses to replace commits that are not exported; export refuses to
+# overwrite patches/ that changed since the tree was synced.
+#
+# The series is applied with "git am" (exact context, no fuzz) in a scratch
+# worktree and the result is checked out into build/linux, so only files whose
+# content changed get a new mtime and kbuild rebuilds only what they touch.
+set -eu
+
+top="$(cd "$(dirname "$0")/.." && pwd)"
+. "$top/scripts/versions.sh"
+tree="$top/build/linux"
+scratch="$top/build/linux-apply"
+pdir="$top/patches"
+
+git_tree() { git -C "$tree" "$@"; }
+
+series_list() {
+	[ -f "$pdir/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$pdir/series" | grep -v '^$' || true
+}
+
+series_hash() {
+	{
+		cat "$pdir/series" 2>/dev/null || true
+		series_list | while read -r p; do
+			cat "$pdir/$p"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+
+ident() {
+	git_tree config user.name "$PATCH_AUTHOR_NAME"
+	git_tree config user.email "$PATCH_AUTHOR_EMAIL"
+	git_tree config core.autocrlf false
+	git_tree config gc.auto 0
+}
+
+create_base() {
+	echo "tree: unpacking $KERNEL_TARBALL ($KERNEL_DEB_VERSION) into build/linux"
+	rm -rf "$tree" "$scratch" "$tree.tmp"
+	mkdir -p "$tree.tmp"
+	tar -C "$tree.tmp" -xf "$KERNEL_TARBALL"
+	mv "$tree.tmp/$KERNEL_TOPDIR" "$tree"
+	rmdir "$tree.tmp"
+	git -C "$tree" init -q -b work
+	ident
+	echo "tree: committing the pristine source as 'base'"
+	git_tree add -A -f .
+	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
+	GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+		git_tree commit -q -m "Linux 6.12 from Debian linux-source-6.12 $KERNEL_DEB_VERSION"
+	git_tree tag base
+	git_tree tag exported
+	: >"$tree/.git/iopf-series-hash"
+}
+
+unexported() {
+	# Commits or edits in build/linux that patches/ does not hold.
+	[ "$(git_tree rev-parse HEAD)" != "$(git_tree rev-parse exported)" ] ||
+		[ -n "$(git_tree status --porcelain)" ]
+}
+
+apply_series() {
+	if [ ! -d "$scratch" ]; then
+		git_tree worktree add -q --detach "$scratch" base
+	else
+		git -C "$scratch" am --abort >/dev/null 2>&1 || true
+		git -C "$scratch" checkout -q --detach -f base
+		git -C "$scratch" clean -qfdx
+	fi
+	local p n=0
+	while read -r p; do
+		n=$((n + 1))
+		if [ ! -f "$pdir/$p" ]; then
+			echo "tree: patches/series names $p, which does not exist" >&2
+			return 1
+		fi
+		if ! git -C "$scratch" am -q --whitespace=nowarn "$pdir/$p" >"$top/build/am.log" 2>&1; then
+			echo "tree: patch $n, $p, does not apply to the pinned source:" >&2
+			sed 's/^/    /' "$top/build/am.log" >&2
+			git -C "$scratch" am --abort >/dev/null 2>&1 || true
+			return 1
+		fi
+	done < <(series_list)
+	echo "tree: applied $n patches"
+}
+
+cmd_sync() {
+	[ -d "$tree/.git" ] || create_base
+	ident
+	local want have
+	want="$(series_hash)"
+	have="$(cat "$tree/.git/iopf-series-hash")"
+	if [ "$want" = "$have" ]; then
+		if unexported; then
+			echo "tree: build/linux has work not exported to patches/; building it as it is"
+		fi
+		return 0
+	fi
+	if unexported; then
+		cat >&2 <<-MSG
+		tree: patches/ changed, but build/linux has commits or edits that were
+		tree: never exported.  Refusing to overwrite them.  Either export them
+		tree: first (make export) or drop them (git -C build/linux reset --hard exported).
+		MSG
+		git_tree log --oneline exported..HEAD >&2 || true
+		git_tree status --short >&2 || true
+		return 1
+	fi
+	apply_series
+	git_tree checkout -q -B work "$(git -C "$scratch" rev-parse HEAD)"
+	git_tree tag -f exported >/dev/null
+	echo "$want" >"$tree/.git/iopf-series-hash"
+}
+
+cmd_export() {
+	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet" >&2; return 1; }
+	if [ -n "$(git_tree status --porcelain)" ]; then
+		echo "tree: build/linux has uncommitted changes; commit them first" >&2
+		git_tree status --short >&2
+		return 1
+	fi
+	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
+		echo "tree: patches/ changed since build/linux was synced; refusing to overwrite it" >&2
+		return 1
+	fi
+	local tmp
+	tmp="$(mktemp -d)"
+	git_tree format-patch -q --zero-commit --no-signature -o "$tmp" base..HEAD
+	find "$pdir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' -delete
+	{
+		echo "# Applied in this order on top of linux-source-6.12 $KERNEL_DEB_VERSION."
+		echo "# Written by scripts/kernel-tree.sh export; the cover letter is 0000."
+	} >"$pdir/series"
+	local f
+	for f in "$tmp"/*.patch; do
+		[ -e "$f" ] || continue
+		mv "$f" "$pdir/"
+		basename "$f" >>"$pdir/series"
+	done
+	rmdir "$tmp"
+	git_tree tag -f exported >/dev/null
+	series_hash >"$tree/.git/iopf-series-hash"
+	echo "tree: exported $(git_tree rev-list --count base..HEAD) patches to patches/"
+}
+
+cmd_status() {
+	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet"; return 0; }
+	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
+		echo "patches/ changed since the last sync"
+	fi
+	echo "unexported commits:"
+	git_tree log --oneline exported..HEAD
+	git_tree status --short
+}
+
+case "${1:-sync}" in
+sync) cmd_sync ;;
+export) cmd_export ;;
+status) cmd_status ;;
+*) echo "usage: $0 [sync|export|status]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Boot a kernel with an initramfs under QEMU (TCG: no KVM here) and run one
+# guest suite.
+#   run-vm.sh BZIMAGE INITRAMFS SUITE LOGDIR [TIMEOUT_S]
+# LOGDIR/console.log gets the kernel console (ttyS0), LOGDIR/output.log the
+# suite's output (ttyS1), which is also streamed to stdout as it arrives.
+# Exit status: that of scripts/verdict.sh on the two logs.
+set -eu
+
+top="$(cd "$(dirname "$0")/.." && pwd)"
+kernel="${1:?bzImage}"
+initrd="${2:?initramfs}"
+suite="${3:?suite}"
+logdir="${4:?logdir}"
+limit="${5:-2400}"
+mem="${IOPF_VM_MEM:-2G}"
+smp="${IOPF_VM_SMP:-2}"
+extra="${IOPF_VM_APPEND:-}"
+
+mkdir -p "$logdir"
+rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc"
+echo "vm: booting $(basename "$kernel") with suite '$suite' ($smp cpus, $mem, timeout ${limit}s)"
+echo "vm: console log: $logdir/console.log"
+
+set +e
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 rdinit=/init panic=-1 iopf.run=$suite $extra" \
+	-display none -no-reboot -nodefaults \
+	-serial "file:$logdir/console.log" -serial stdio \
+	</dev/null | tr -d '\r' | tee "$logdir/output.log"
+rc=${PIPESTATUS[0]}
+set -e
+echo "$rc" >"$logdir/qemu.rc"
+exec "$top/scripts/verdict.sh" "$logdir" "$rc" "$limit"
