@@ -33,11 +33,17 @@ kernel-lean: tree
 # Userspace programs for the guest, statically linked against the uAPI
 # headers of the kernel they run on.
 GUEST_CFLAGS := -O2 -Wall -Wextra -Werror -static
+# lib.mk only knows the .c files; every program here includes these.
+SELFTEST_HDRS = $(SRC)/$(ST)/iommufd_utils.h \
+	$(SRC)/drivers/iommu/iommufd/iommufd_test.h \
+	$(SRC)/tools/testing/selftests/kselftest_harness.h \
+	$(SRC)/tools/testing/selftests/kselftest.h \
+	$(B)/obj-debug/usr/include/linux/iommufd.h
 selftests: kernel-debug
 	@mkdir -p $(B)/tests-debug
 	@$(MAKE) -s -C $(SRC)/$(ST) OUTPUT=$(B)/tests-debug \
 		KHDR_INCLUDES="-isystem $(B)/obj-debug/usr/include" \
-		LDFLAGS=-static
+		LDFLAGS=-static LOCAL_HDRS="$(SELFTEST_HDRS)"
 
 CHECK_PROGS = $(B)/tests-debug/iommufd $(B)/tests-debug/iommufd_fail_nth
 
