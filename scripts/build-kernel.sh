@@ -25,7 +25,8 @@ stamp_now() {
 	{
 		git -C "$src" rev-parse HEAD
 		git -C "$src" diff HEAD
-		git -C "$src" status --porcelain
+		git -C "$src" status --porcelain --ignored
+		git -C "$src" ls-files -o | xargs -r -I{} sha256sum "$src/{}"
 		cat "${frags[@]}"
 	} | sha256sum | cut -d' ' -f1
 }

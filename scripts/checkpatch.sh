@@ -7,7 +7,7 @@ top="$(cd "$(dirname "$0")/.." && pwd)"
 src="$top/build/linux"
 bad=0
 while read -r p; do
-	if ! out="$(cd "$src" && ./scripts/checkpatch.pl --strict --no-tree -q \
+	if ! out="$(cd "$src" && PATH="/usr/bin:$PATH" ./scripts/checkpatch.pl --strict --no-tree -q \
 		"$top/patches/$p" 2>&1)"; then
 		echo "checkpatch: $p"
 		echo "$out" | sed 's/^/    /'

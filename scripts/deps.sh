@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 pkgs=(
 	"linux-source-6.12=$KERNEL_DEB_VERSION"
 	build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-	kmod python3 git perl file rsync
+	kmod python3 python3-ply python3-git git perl file rsync
 	qemu-system-x86 busybox-static
 	gnuplot-nox
 )

@@ -66,10 +66,16 @@ create_base() {
 	: >"$tree/.git/iopf-series-hash"
 }
 
+# Debian's .gitignore ignores every top-level path, so a new file added in
+# build/linux is "ignored" until "git add -f": count those as edits too.
+tree_dirty() {
+	[ -n "$(git_tree status --porcelain --ignored)" ]
+}
+
 unexported() {
 	# Commits or edits in build/linux that patches/ does not hold.
 	[ "$(git_tree rev-parse HEAD)" != "$(git_tree rev-parse exported)" ] ||
-		[ -n "$(git_tree status --porcelain)" ]
+		tree_dirty
 }
 
 apply_series() {
@@ -116,7 +122,7 @@ cmd_sync() {
 		tree: first (make export) or drop them (git -C build/linux reset --hard exported).
 		MSG
 		git_tree log --oneline exported..HEAD >&2 || true
-		git_tree status --short >&2 || true
+		git_tree status --short --ignored >&2 || true
 		return 1
 	fi
 	apply_series
@@ -127,9 +133,10 @@ cmd_sync() {
 
 cmd_export() {
 	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet" >&2; return 1; }
-	if [ -n "$(git_tree status --porcelain)" ]; then
+	if tree_dirty; then
 		echo "tree: build/linux has uncommitted changes; commit them first" >&2
-		git_tree status --short >&2
+		echo "tree: (new files need 'git add -f': Debian's .gitignore ignores them)" >&2
+		git_tree status --short --ignored >&2
 		return 1
 	fi
 	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
@@ -164,7 +171,7 @@ cmd_status() {
 	fi
 	echo "unexported commits:"
 	git_tree log --oneline exported..HEAD
-	git_tree status --short
+	git_tree status --short --ignored
 }
 
 case "${1:-sync}" in

@@ -26,7 +26,7 @@ set +e
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 rdinit=/init panic=-1 iopf.run=$suite $extra" \
+	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \
 	-serial "file:$logdir/console.log" -serial stdio \
 	</dev/null | tr -d '\r' | tee "$logdir/output.log"
