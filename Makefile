@@ -9,7 +9,7 @@ ST := tools/testing/selftests/iommu
 CHECK_TIMEOUT ?= 3000
 
 .PHONY: help deps tree kernel-debug kernel-lean selftests initramfs-check \
-	check demo export tree-status checkpatch clean
+	check demo export tree-status checkpatch clean stress
 
 help:
 	@echo "make demo         run the benchmark in a VM (see README)"
@@ -69,3 +69,9 @@ checkpatch: tree
 
 clean:
 	rm -rf $(B)/obj-debug $(B)/obj-lean $(B)/tests-debug $(B)/*.cpio $(B)/logs
+
+# Repeat the on-demand stress test (STRESS_RUNS times, default 10).
+STRESS_RUNS ?= 10
+stress: initramfs-check
+	@IOPF_VM_APPEND="" scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
+		$(B)/initramfs-check.cpio stress $(B)/logs/stress $(CHECK_TIMEOUT)

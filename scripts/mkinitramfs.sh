@@ -7,7 +7,7 @@ set -eu
 top="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: mkinitramfs.sh OUT.cpio PROGRAM...}"
 shift
-inputs=(/bin/busybox "$top/guest/init" "$top/guest/check" "$@")
+inputs=(/bin/busybox "$top/guest/init" "$top/guest/check" "$top/guest/stress" "$@")
 
 if [ -f "$out" ]; then
 	newer=0
@@ -25,7 +25,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,suites,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$top/guest/init" "$stage/init"
-for s in check demo; do
+for s in check demo stress; do
 	[ -f "$top/guest/$s" ] && cp "$top/guest/$s" "$stage/suites/$s"
 done
 for p in "$@"; do
