@@ -25,8 +25,9 @@ stamp_now() {
 	{
 		git -C "$src" rev-parse HEAD
 		git -C "$src" diff HEAD
-		git -C "$src" status --porcelain --ignored
-		git -C "$src" ls-files -o | xargs -r -I{} sha256sum "$src/{}"
+		git -C "$src" status --porcelain --ignored |
+			grep -v '^!! \.checkpatch-camelcase\.'
+		git -C "$src" ls-files -o --exclude='.checkpatch-camelcase.*' | xargs -r -I{} sha256sum "$src/{}"
 		cat "${frags[@]}"
 	} | sha256sum | cut -d' ' -f1
 }

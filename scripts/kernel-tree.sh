@@ -68,8 +68,10 @@ create_base() {
 
 # Debian's .gitignore ignores every top-level path, so a new file added in
 # build/linux is "ignored" until "git add -f": count those as edits too.
+# checkpatch.pl leaves its CamelCase cache at the top; it is not an edit.
 tree_dirty() {
-	[ -n "$(git_tree status --porcelain --ignored)" ]
+	[ -n "$(git_tree status --porcelain --ignored |
+		grep -v '^!! \.checkpatch-camelcase\.')" ]
 }
 
 unexported() {
