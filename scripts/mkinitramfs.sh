@@ -7,7 +7,7 @@ set -eu
 top="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: mkinitramfs.sh OUT.cpio PROGRAM...}"
 shift
-inputs=(/bin/busybox "$top/guest/init" "$top/guest/check" "$top/guest/stress" "$@")
+inputs=(/bin/busybox "$top/guest/init" "$top/guest/check" "$top/guest/stress" "$top/guest/demo" "$@")
 
 if [ -f "$out" ]; then
 	newer=0
@@ -22,7 +22,7 @@ fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,suites,root}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,bench,suites,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$top/guest/init" "$stage/init"
 for s in check demo stress; do
@@ -33,7 +33,10 @@ for p in "$@"; do
 	*statically\ linked* | *static-pie\ linked*) ;;
 	*) echo "initramfs: $p is not a static binary" >&2; exit 1 ;;
 	esac
-	cp "$p" "$stage/tests/"
+	case "$(basename "$p")" in
+	iopf_bench*) cp "$p" "$stage/bench/" ;;
+	*) cp "$p" "$stage/tests/" ;;
+	esac
 done
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet -R 0:0) >"$out.tmp"

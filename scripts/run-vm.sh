@@ -23,8 +23,16 @@ echo "vm: booting $(basename "$kernel") with suite '$suite' ($smp cpus, $mem, ti
 echo "vm: console log: $logdir/console.log"
 
 set +e
+# IOPF_VM_ICOUNT=N: count instructions (each 2^N ns of guest time) instead
+# of running on the host clock, so timings repeat. Single-threaded TCG.
+if [ -n "${IOPF_VM_ICOUNT:-}" ]; then
+	accel=(-accel tcg -icount "shift=$IOPF_VM_ICOUNT,align=off,sleep=off")
+else
+	accel=(-accel tcg,thread=multi)
+fi
+
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
+	-machine pc "${accel[@]}" -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Plots of one benchmark run with gnuplot (PNG).
+#   demo-plots.sh RUNDIR OUTDIR
+set -eu
+run="$1"
+out="$2"
+
+gnuplot <<GP
+set terminal pngcairo size 900,560 font ",11"
+set datafile separator ","
+set key top left
+set grid
+
+set output "$out/startup.png"
+set title "VM start-up: time to map guest memory"
+set xlabel "guest memory (MiB)"
+set ylabel "seconds"
+set logscale xy
+plot "$run/startup.csv" using 1:2 skip 1 with linespoints title "static pinning", \
+     "" using 1:3 skip 1 with linespoints title "on demand"
+unset logscale
+
+set output "$out/fault_cost.png"
+set title "Cost of one page (median, microseconds)"
+set style data histograms
+set style fill solid 0.6
+set boxwidth 0.7
+set xtics rotate by -20
+set ylabel "microseconds"
+unset xlabel
+plot "$run/fault_cost.csv" using 2:xtic(1) skip 1 title "median", \
+     "" using 3 skip 1 title "p99"
+
+set output "$out/sparse.png"
+set title "Sparse DMA (1 page in 16): memory mapped that the device never touched"
+set ylabel "pages"
+plot "$run/sparse.csv" using 4:xtic(1) skip 1 title "untouched but mapped", \
+     "" using 2 skip 1 title "page requests"
+GP
+echo "demo: plots: $out/startup.png $out/fault_cost.png $out/sparse.png"
