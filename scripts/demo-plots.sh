@@ -6,7 +6,7 @@ run="$1"
 out="$2"
 
 gnuplot <<GP
-set terminal pngcairo size 900,560 font ",11"
+set terminal pngcairo size 900,560 font ",11" noenhanced
 set datafile separator ","
 set key top left
 set grid
@@ -27,6 +27,7 @@ set style fill solid 0.6
 set boxwidth 0.7
 set xtics rotate by -20
 set ylabel "microseconds"
+set yrange [0:*]
 unset xlabel
 plot "$run/fault_cost.csv" using 2:xtic(1) skip 1 title "median", \
      "" using 3 skip 1 title "p99"
