@@ -32,7 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,7 +267,7 @@ struct guest {
 	double map_secs;
 };
 
-static void guest_start(struct guest *g, enum peer peer, size_t len)
+static int guest_try_start(struct guest *g, enum peer peer, size_t len)
 {
 	double t0;
 	int rc = 0;
@@ -315,7 +318,12 @@ static void guest_start(struct guest *g, enum peer peer, size_t len)
 		break;
 	}
 	g->map_secs = now() - t0;
-	if (rc)
+	return rc;
+}
+
+static void guest_start(struct guest *g, enum peer peer, size_t len)
+{
+	if (guest_try_start(g, peer, len))
 		die("IOMMU_IOAS_MAP");
 }
 
@@ -343,6 +351,7 @@ struct sanity {
 	unsigned int default_worse;
 	bool costs_positive;
 	bool startup_faster;
+	bool density_more;
 };
 
 /* The RFC's table: message size x sends -> slowdown, page requests */
@@ -604,6 +613,208 @@ static void bench_startup(FILE *csv, size_t max_mib, struct sanity *check)
 	}
 }
 
+#define DENSITY_CG "/sys/fs/cgroup/iopf_bench"
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/*
+ * One density guest: joins the memory cgroup, maps @g_mib the peer's way,
+ * says whether that worked, then on "go" DMAs over its @w_mib working set
+ * for @secs and reports the bytes it moved.
+ */
+static void density_guest(enum peer peer, size_t g_mib, size_t w_mib,
+			  double secs, int ready_fd, int go_fd)
+{
+	char pid[32], ok = 'R', go;
+	size_t chunk = 1 << 20, off = 0;
+	unsigned long long bytes = 0;
+	struct guest g;
+	uint8_t *src;
+	double t0;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (write_file(DENSITY_CG "/cgroup.procs", pid))
+		ok = 'F';
+	src = malloc(chunk);
+	if (!src)
+		ok = 'F';
+	if (ok == 'R') {
+		memset(src, 0x3c, chunk);
+		if (guest_try_start(&g, peer, g_mib << 20))
+			ok = 'F';
+	}
+	if (ok == 'R') {
+		/* The working set, once: pinned already for static */
+		for (off = 0; off < w_mib << 20; off += chunk)
+			if (dma(&g.c, MOCK_DMA_WRITE, MOCK_IOVA + off, chunk,
+				src, NULL))
+				ok = 'F';
+	}
+	/*
+	 * Children never exit on their own: the parent tells a dead child (the
+	 * OOM killer's) from a live one by waitpid(), and kills them all.
+	 */
+	if (write(ready_fd, &ok, 1) != 1 || ok != 'R' ||
+	    read(go_fd, &go, 1) != 1)
+		for (;;)
+			pause();
+	t0 = now();
+	off = 0;
+	while (now() - t0 < secs) {
+		if (dma(&g.c, MOCK_DMA_WRITE, MOCK_IOVA + off, chunk, src,
+			NULL))
+			for (;;)
+				pause();
+		bytes += chunk;
+		off = (off + chunk) % (w_mib << 20);
+	}
+	if (write(ready_fd, &bytes, sizeof(bytes)) != sizeof(bytes))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/*
+ * Read one message of @size from each of @n children on @fd; a child the
+ * OOM killer (or anything else) took away counts as not running. Messages
+ * of one byte are 'R' for ready; of 8 bytes, byte counts summed in @out.
+ */
+static unsigned int density_collect(int fd, pid_t *pids, unsigned int n,
+				    void *out, size_t size)
+{
+	unsigned int got = 0, dead = 0, i, ok = 0;
+	unsigned long long sum = 0;
+
+	while (got + dead < n) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) > 0) {
+			unsigned long long b = 0;
+			char c = 0;
+
+			if (size == 1 ? read(fd, &c, 1) != 1 :
+					read(fd, &b, 8) != 8)
+				break;
+			got++;
+			if (size == 1 && c == 'R')
+				ok++;
+			if (size == 8) {
+				sum += b;
+				ok++;
+			}
+			continue;
+		}
+		for (i = 0; i != n; i++) {
+			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
+						   pids[i]) {
+				pids[i] = -pids[i];
+				dead++;
+			}
+		}
+	}
+	if (size == 8)
+		*(unsigned long long *)out = sum;
+	return ok;
+}
+
+/*
+ * Density: n guests, each with @g_mib of memory for a mock device and a
+ * working set of @w_mib, under a memory cgroup of @budget_mib. How many
+ * fit with static pinning and on demand, and the aggregate DMA throughput
+ * as guests are added.
+ */
+static void bench_density(FILE *csv, size_t budget_mib, size_t g_mib,
+			  size_t w_mib, unsigned int max_guests, double secs,
+			  struct sanity *check)
+{
+	static const enum peer peers[] = { P_STATIC, P_KERNEL };
+	unsigned int fits[P_NR] = {};
+	char val[32];
+	unsigned int p;
+
+	mkdir(DENSITY_CG, 0755);
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	snprintf(val, sizeof(val), "%zu", budget_mib << 20);
+	if (write_file(DENSITY_CG "/memory.max", val)) {
+		printf("\n== Density: no memory cgroup, skipped ==\n");
+		return;
+	}
+
+	printf("\n== Density: guests of %zu MiB with a %zu MiB working set, %zu MiB budget (memory cgroup) ==\n",
+	       g_mib, w_mib, budget_mib);
+	printf("%-8s %7s %8s %18s\n", "peer", "guests", "running", "aggregate MiB/s");
+	fprintf(csv, "peer,guests,running,aggregate_mib_s\n");
+	for (p = 0; p != 2; p++) {
+		enum peer peer = peers[p];
+		unsigned int n;
+
+		for (n = 1; n <= max_guests; n++) {
+			int ready[2], go[2];
+			pid_t *pids = calloc(n, sizeof(*pids));
+			unsigned long long total = 0;
+			unsigned int i, running = 0;
+			char c;
+
+			if (!pids || pipe(ready) || pipe(go))
+				die("pipe");
+			for (i = 0; i != n; i++) {
+				pids[i] = fork();
+				if (pids[i] < 0)
+					die("fork");
+				if (!pids[i]) {
+					close(ready[0]);
+					close(go[1]);
+					density_guest(peer, g_mib, w_mib, secs,
+						      ready[1], go[0]);
+				}
+			}
+			close(ready[1]);
+			close(go[0]);
+			running = density_collect(ready[0], pids, n, &c, 1);
+			if (running == n) {
+				for (i = 0; i != n; i++)
+					if (write(go[1], "g", 1) != 1)
+						die("write");
+				running = density_collect(ready[0], pids, n,
+							  &total,
+							  sizeof(total));
+			}
+			for (i = 0; i != n; i++) {
+				if (pids[i] <= 0)
+					continue;
+				kill(pids[i], SIGKILL);
+				waitpid(pids[i], NULL, 0);
+			}
+			close(ready[0]);
+			close(go[1]);
+			free(pids);
+
+			printf("%-8s %7u %8u %18.1f\n", peer_names[peer], n,
+			       running, running == n ? total / secs / (1 << 20) : 0);
+			fprintf(csv, "%s,%u,%u,%.2f\n", peer_names[peer], n,
+				running,
+				running == n ? total / secs / (1 << 20) : 0);
+			if (running != n)
+				break;
+			fits[peer] = n;
+		}
+	}
+	printf("fit: static %u guests, on demand %u guests\n", fits[P_STATIC],
+	       fits[P_KERNEL]);
+	check->density_more = fits[P_KERNEL] > fits[P_STATIC];
+	rmdir(DENSITY_CG);
+}
+
 /* Print a section's CSV between markers the host splits on */
 static void csv_flush(const char *name, char *buf)
 {
@@ -636,7 +847,7 @@ int main(int argc, char **argv)
 	struct sanity check = {};
 	size_t max_mib = 1024;
 	bool quick = false, tap = false;
-	char *buf[4];
+	char *buf[5];
 	size_t sz;
 	FILE *csv;
 	int opt, bad = 0;
@@ -679,10 +890,17 @@ int main(int argc, char **argv)
 	csv = open_memstream(&buf[2], &sz);
 	bench_startup(csv, max_mib, &check);
 	fclose(csv);
+	csv = open_memstream(&buf[4], &sz);
+	if (quick)
+		bench_density(csv, 96, 32, 8, 16, 0.2, &check);
+	else
+		bench_density(csv, 512, 128, 32, 24, 1.0, &check);
+	fclose(csv);
 	csv_flush("table", buf[0]);
 	csv_flush("sparse", buf[3]);
 	csv_flush("fault_cost", buf[1]);
 	csv_flush("startup", buf[2]);
+	csv_flush("density", buf[4]);
 
 	if (tap) {
 		const struct {
@@ -701,6 +919,8 @@ int main(int argc, char **argv)
 			  "iopf_bench per-page costs measured" },
 			{ check.startup_faster,
 			  "iopf_bench on-demand map is faster than pinning" },
+			{ check.density_more,
+			  "iopf_bench more guests fit on demand than pinned" },
 		};
 		unsigned int i;
 

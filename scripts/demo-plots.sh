@@ -37,5 +37,14 @@ set title "Sparse DMA (1 page in 16): memory mapped that the device never touche
 set ylabel "pages"
 plot "$run/sparse.csv" using 4:xtic(1) skip 1 title "untouched but mapped", \
      "" using 2 skip 1 title "page requests"
+
+set output "$out/density.png"
+set title "Density: aggregate DMA throughput as guests are added (memory cgroup budget)"
+set style data linespoints
+set xtics norotate
+set xlabel "guests"
+set ylabel "MiB/s"
+plot "< grep '^static,' $run/density.csv" using 2:4 title "static pinning", \
+     "< grep '^kernel,' $run/density.csv" using 2:4 title "on demand"
 GP
-echo "demo: plots: $out/startup.png $out/fault_cost.png $out/sparse.png"
+echo "demo: plots: $out/startup.png $out/fault_cost.png $out/sparse.png $out/density.png"
