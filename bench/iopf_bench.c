@@ -482,6 +482,24 @@ static void bench_sparse(FILE *csv, struct sanity *check)
 	free(order);
 }
 
+/* Time a 64-byte device write into each of the first @samples pages */
+static void time_page_dmas(struct guest *g, unsigned int samples, double *v)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uint8_t data[64];
+	unsigned int i;
+
+	memset(data, 1, sizeof(data));
+	for (i = 0; i != samples; i++) {
+		double t0 = now();
+
+		if (dma(&g->c, MOCK_DMA_WRITE, MOCK_IOVA + (uint64_t)i * ps,
+			sizeof(data), data, NULL))
+			die("IOMMU_TEST_OP_DMA one page");
+		v[i] = now() - t0;
+	}
+}
+
 /* Per-fault service cost against a CPU minor fault and a static pin+map */
 static void bench_fault_cost(FILE *csv, unsigned int samples,
 			     struct sanity *check)
@@ -493,7 +511,6 @@ static void bench_fault_cost(FILE *csv, unsigned int samples,
 	unsigned int i, k;
 	long ps = sysconf(_SC_PAGESIZE);
 	size_t len = (size_t)samples * ps;
-	uint8_t data[64];
 	struct guest g;
 	uint8_t *mem;
 
@@ -502,7 +519,6 @@ static void bench_fault_cost(FILE *csv, unsigned int samples,
 		if (!v[k])
 			die("calloc");
 	}
-	memset(data, 1, sizeof(data));
 
 	/* CPU minor fault: first write to a fresh anonymous page */
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -532,37 +548,17 @@ static void bench_fault_cost(FILE *csv, unsigned int samples,
 		v[1][i] = now() - t0;
 	}
 	/* The same DMA once everything is mapped: the baseline */
-	for (i = 0; i != samples; i++) {
-		double t0 = now();
-
-		dma(&g.c, MOCK_DMA_WRITE, MOCK_IOVA + (uint64_t)i * ps,
-		    sizeof(data), data, NULL);
-		v[2][i] = now() - t0;
-	}
+	time_page_dmas(&g, samples, v[2]);
 	guest_stop(&g);
 
 	/* In-kernel handler, one page per fault */
 	guest_start(&g, P_PREMAP1, len);
-	for (i = 0; i != samples; i++) {
-		double t0 = now();
-
-		if (dma(&g.c, MOCK_DMA_WRITE, MOCK_IOVA + (uint64_t)i * ps,
-			sizeof(data), data, NULL))
-			die("DMA kernel fault");
-		v[3][i] = now() - t0;
-	}
+	time_page_dmas(&g, samples, v[3]);
 	guest_stop(&g);
 
 	/* Userspace resolver */
 	guest_start(&g, P_USERSPACE, len);
-	for (i = 0; i != samples; i++) {
-		double t0 = now();
-
-		if (dma(&g.c, MOCK_DMA_WRITE, MOCK_IOVA + (uint64_t)i * ps,
-			sizeof(data), data, NULL))
-			die("DMA userspace fault");
-		v[4][i] = now() - t0;
-	}
+	time_page_dmas(&g, samples, v[4]);
 	guest_stop(&g);
 
 	printf("\n== Cost of one page, %u samples each (microseconds) ==\n",
