@@ -12,6 +12,7 @@
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
+. "$top/scripts/kconfig.sh"
 flavour="${1:?usage: build-kernel.sh debug|lean}"
 src="$top/build/linux"
 obj="$top/build/obj-$flavour"
@@ -41,9 +42,7 @@ fi
 
 echo "kernel($flavour): configuring"
 tmp="$obj/.config.new"
-make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
-(cd "$src" && KCONFIG_CONFIG="$tmp" ./scripts/kconfig/merge_config.sh -m "$tmp" "${frags[@]}" >/dev/null)
-make -s -C "$src" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig >/dev/null
+make_config "$src" "$obj" "${frags[@]}"
 
 bad=0
 for f in "${frags[@]}"; do
@@ -64,11 +63,7 @@ done
 [ "$bad" -eq 0 ] || exit 1
 
 # Replace .config only when it changed, so kbuild sees no change otherwise.
-if ! cmp -s "$tmp" "$obj/.config"; then
-	mv "$tmp" "$obj/.config"
-else
-	rm -f "$tmp"
-fi
+install_config "$obj"
 
 echo "kernel($flavour): building with -j$jobs (log: build/obj-$flavour/build.log)"
 start=$(date +%s)

@@ -7,6 +7,7 @@
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
+. "$top/scripts/kconfig.sh"
 tree="$top/build/linux"
 scratch="$top/build/linux-apply"
 obj="$top/build/obj-series"
@@ -22,17 +23,8 @@ for c in $(git -C "$tree" rev-list --reverse base..exported); do
 	n=$((n + 1))
 	subj="$(git -C "$tree" log -1 --format=%s "$c")"
 	git -C "$scratch" checkout -q --detach -f "$c"
-	# The fragments on top of tinyconfig, as build-kernel.sh does; replace
-	# .config only when it changes so kbuild keeps what it built.
-	make -s -C "$scratch" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
-	(cd "$scratch" && KCONFIG_CONFIG="$obj/.config.new" \
-		./scripts/kconfig/merge_config.sh -m "$obj/.config.new" "${frags[@]}" >/dev/null)
-	make -s -C "$scratch" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig >/dev/null
-	if cmp -s "$obj/.config.new" "$obj/.config"; then
-		rm -f "$obj/.config.new"
-	else
-		mv "$obj/.config.new" "$obj/.config"
-	fi
+	make_config "$scratch" "$obj" "${frags[@]}"
+	install_config "$obj"
 	echo "series: patch $n: $subj"
 	if ! make -C "$scratch" O="$obj" -j"$jobs" bzImage >"$obj/build-$n.log" 2>&1 ||
 		grep -E '(^|[^a-z_])(warning|error):' "$obj/build-$n.log"; then

@@ -6,6 +6,7 @@
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
+. "$top/scripts/kconfig.sh"
 n="${1:?usage: series-check.sh N}"
 tree="$top/build/linux"
 scratch="$top/build/linux-apply"
@@ -20,15 +21,8 @@ c="$(git -C "$tree" rev-list --reverse base..exported | sed -n "${n}p")"
 echo "series: testing as of patch $n: $(git -C "$tree" log -1 --format=%s "$c")"
 git -C "$scratch" checkout -q --detach -f "$c"
 mkdir -p "$obj" "$tests"
-make -s -C "$scratch" O="$obj" KCONFIG_CONFIG=.config.new tinyconfig >/dev/null
-(cd "$scratch" && KCONFIG_CONFIG="$obj/.config.new" \
-	./scripts/kconfig/merge_config.sh -m "$obj/.config.new" "${frags[@]}" >/dev/null)
-make -s -C "$scratch" O="$obj" KCONFIG_CONFIG=.config.new olddefconfig >/dev/null
-if cmp -s "$obj/.config.new" "$obj/.config"; then
-	rm -f "$obj/.config.new"
-else
-	mv "$obj/.config.new" "$obj/.config"
-fi
+make_config "$scratch" "$obj" "${frags[@]}"
+install_config "$obj"
 make -s -C "$scratch" O="$obj" -j"$(($(nproc) + 1))" bzImage >"$obj/check.log" 2>&1
 make -s -C "$scratch" O="$obj" headers_install >/dev/null
 rm -f "$tests/iommufd" "$tests/iommufd_fail_nth"
