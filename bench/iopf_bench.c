@@ -67,6 +67,7 @@ struct resolver {
 	size_t len;
 	bool stop;	/* __atomic */
 	unsigned long requests;
+	unsigned long mapped;	/* pages this resolver mapped */
 };
 
 static double now(void)
@@ -214,9 +215,10 @@ static void *resolver_thread(void *arg)
 				continue;
 			}
 			/* Already mapped by this group: EEXIST is fine */
-			if (ioas_map(r->c, r->mem + (page - r->iova),
-				     r->c->page_size, page, 0) &&
-			    errno != EEXIST)
+			if (!ioas_map(r->c, r->mem + (page - r->iova),
+				      r->c->page_size, page, 0))
+				r->mapped++;
+			else if (errno != EEXIST)
 				resp.code = IOMMUFD_PAGE_RESP_INVALID;
 		}
 		if (write(r->fault_fd, &resp, sizeof(resp)) != sizeof(resp))
@@ -327,6 +329,22 @@ static void guest_start(struct guest *g, enum peer peer, size_t len)
 		die("IOMMU_IOAS_MAP");
 }
 
+/* Pages of the guest's memory that have a translation in the IOMMU */
+static uint64_t guest_mapped_pages(struct guest *g)
+{
+	struct iommu_ioas_iopf_stats st;
+
+	switch (g->peer) {
+	case P_STATIC:
+		return g->len / g->c.page_size;
+	case P_USERSPACE:
+		return g->r.mapped;
+	default:
+		iopf_stats(&g->c, &st);
+		return st.out_mapped;
+	}
+}
+
 static void guest_stop(struct guest *g)
 {
 	if (g->peer == P_USERSPACE) {
@@ -382,7 +400,6 @@ static void bench_table(FILE *csv, int sends_scale, struct sanity *check)
 				die("malloc");
 			memset(src, 0x5a, sizes[si]);
 			for (p = 0; p != P_NR; p++) {
-				struct iommu_ioas_iopf_stats st;
 				struct guest g;
 				unsigned int k;
 				double t0;
@@ -395,8 +412,7 @@ static void bench_table(FILE *csv, int sends_scale, struct sanity *check)
 						sizes[si], src, &faults[p]))
 						die("IOMMU_TEST_OP_DMA");
 				t[p] = now() - t0;
-				iopf_stats(&g.c, &st);
-				mapped[p] = st.out_mapped;
+				mapped[p] = guest_mapped_pages(&g);
 				guest_stop(&g);
 			}
 			printf("%3zuMiB %6u", sizes[si] >> 20, n);
@@ -429,7 +445,7 @@ static void bench_table(FILE *csv, int sends_scale, struct sanity *check)
 static void bench_sparse(FILE *csv, struct sanity *check)
 {
 	static const enum peer peers[] = { P_STATIC, P_PREMAP1, P_WINDOW512,
-					   P_KERNEL };
+					   P_USERSPACE, P_KERNEL };
 	size_t len = 64 << 20, ps = sysconf(_SC_PAGESIZE);
 	size_t npages = len / ps, touched = npages / 16;
 	uint64_t mapped[P_NR] = {};
@@ -456,7 +472,6 @@ static void bench_sparse(FILE *csv, struct sanity *check)
 	       "never touched");
 	fprintf(csv, "peer,requests,mapped_pages,untouched_mapped_pages\n");
 	for (p = 0; p != sizeof(peers) / sizeof(peers[0]); p++) {
-		struct iommu_ioas_iopf_stats st;
 		enum peer peer = peers[p];
 		struct guest g;
 
@@ -466,8 +481,7 @@ static void bench_sparse(FILE *csv, struct sanity *check)
 				MOCK_IOVA + order[i] * ps, sizeof(data), data,
 				&requests[peer]))
 				die("IOMMU_TEST_OP_DMA sparse");
-		iopf_stats(&g.c, &st);
-		mapped[peer] = peer == P_STATIC ? npages : st.out_mapped;
+		mapped[peer] = guest_mapped_pages(&g);
 		guest_stop(&g);
 		printf("%-10s %10u %14llu %16llu\n", peer_names[peer],
 		       requests[peer], (unsigned long long)mapped[peer],

@@ -37,7 +37,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \
 	-serial "file:$logdir/console.log" -serial stdio \
-	</dev/null | tr -d '\r' | tee "$logdir/output.log"
+	</dev/null | stdbuf -oL tr -d '\r' | tee "$logdir/output.log"
 rc=${PIPESTATUS[0]}
 set -e
 echo "$rc" >"$logdir/qemu.rc"
