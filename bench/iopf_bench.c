@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include <linux/vfio.h>
 #include "iommufd_test.h"
 
 #define MOCK_IOVA MOCK_APERTURE_START
@@ -350,6 +351,8 @@ static void guest_stop(struct guest *g)
 	if (g->peer == P_USERSPACE) {
 		__atomic_store_n(&g->r.stop, true, __ATOMIC_RELEASE);
 		pthread_join(g->thread, NULL);
+		/* The fault object's file holds the iommufd, and so the pins */
+		close(g->r.fault_fd);
 	}
 	ctx_close(&g->c);
 	munmap(g->mem, g->len);
@@ -369,7 +372,9 @@ struct sanity {
 	unsigned int default_worse;
 	bool costs_positive;
 	bool startup_faster;
+	bool enable_unpins;
 	bool density_more;
+	long pinned_after_kb;
 };
 
 /* The RFC's table: message size x sends -> slowdown, page requests */
@@ -597,18 +602,102 @@ static void bench_fault_cost(FILE *csv, unsigned int samples,
 }
 
 /* VM start-up: time to map guest memory, against its size */
+/* VmPin of this process, in KiB: what iommufd pinned and charged */
+static long vm_pinned_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long kb = -1;
+
+	if (!f)
+		die("fopen /proc/self/status");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+enum vfio_way { V_STATIC, V_IOPF, V_ENABLE, V_NR };
+
+/*
+ * What a VMM using VFIO's type1 uAPI (served by iommufd's compatibility
+ * container) waits for at start-up, on a fresh iommufd with the mock
+ * device attached: VFIO_IOMMU_MAP_DMA as today, the same with
+ * VFIO_DMA_MAP_FLAG_IOPF, or converting a pinned map with
+ * VFIO_IOMMU_ENABLE_IOPF (timed: the conversion alone). *@pinned_kb gets
+ * how much VmPin grew once the container was set up.
+ */
+static double vfio_startup(enum vfio_way way, size_t len, long *pinned_kb)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+			 (way == V_IOPF ? VFIO_DMA_MAP_FLAG_IOPF : 0),
+		.iova = MOCK_IOVA,
+		.size = len,
+	};
+	struct iommu_vfio_ioas set = {
+		.size = sizeof(set),
+		.op = IOMMU_VFIO_IOAS_SET,
+	};
+	long base = vm_pinned_kb();
+	struct ctx c;
+	double t0, t;
+	void *mem;
+
+	ctx_open(&c);
+	set.ioas_id = c.ioas_id;
+	if (ioctl(c.fd, IOMMU_VFIO_IOAS, &set))
+		die("IOMMU_VFIO_IOAS");
+	if (ioctl(c.fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	map.vaddr = (uintptr_t)mem;
+
+	t0 = now();
+	if (ioctl(c.fd, VFIO_IOMMU_MAP_DMA, &map))
+		die("VFIO_IOMMU_MAP_DMA");
+	t = now() - t0;
+	if (way == V_ENABLE) {
+		t0 = now();
+		if (ioctl(c.fd, VFIO_IOMMU_ENABLE_IOPF))
+			die("VFIO_IOMMU_ENABLE_IOPF");
+		t = now() - t0;
+	}
+	*pinned_kb = vm_pinned_kb() - base;
+	ctx_close(&c);
+	munmap(mem, len);
+	return t;
+}
+
+/*
+ * Start-up: the time to map guest memory against its size, through
+ * iommufd and through VFIO's type1 uAPI, and what stays pinned.
+ */
 static void bench_startup(FILE *csv, size_t max_mib, struct sanity *check)
 {
 	size_t mib;
 
 	check->startup_faster = true;
-	printf("\n== Start-up: time to map guest memory ==\n");
-	printf("%8s %14s %14s %10s\n", "MiB", "static (s)", "on-demand (s)",
-	       "ratio");
-	fprintf(csv, "mib,static_s,ondemand_s\n");
+	check->enable_unpins = true;
+	printf("\n== Start-up: time to map guest memory (seconds), and what stays pinned ==\n");
+	printf("   iommufd: IOMMU_IOAS_MAP, static vs IOMMU_IOAS_MAP_ON_DEMAND\n");
+	printf("   vfio: VFIO_IOMMU_MAP_DMA, static vs VFIO_DMA_MAP_FLAG_IOPF; enable = VFIO_IOMMU_ENABLE_IOPF\n");
+	printf("         converting the static map (that call alone)\n");
+	printf("%6s %11s %11s %8s | %11s %11s %11s | %17s\n", "MiB",
+	       "static", "on-demand", "ratio", "vfio static", "vfio iopf",
+	       "vfio enable", "VmPin MiB s/i/e");
+	fprintf(csv, "mib,static_s,ondemand_s,vfio_static_s,vfio_iopf_s,vfio_enable_s,vfio_static_pinned_kb,vfio_iopf_pinned_kb,vfio_enable_pinned_kb\n");
 	for (mib = 64; mib <= max_mib; mib *= 2) {
+		long pinned[V_NR];
+		double tv[V_NR];
 		struct guest g;
 		double ts, to;
+		int w;
 
 		guest_start(&g, P_STATIC, mib << 20);
 		ts = g.map_secs;
@@ -616,10 +705,20 @@ static void bench_startup(FILE *csv, size_t max_mib, struct sanity *check)
 		guest_start(&g, P_KERNEL, mib << 20);
 		to = g.map_secs;
 		guest_stop(&g);
-		printf("%8zu %14.6f %14.6f %9.0fx\n", mib, ts, to, ts / to);
-		fprintf(csv, "%zu,%.6f,%.6f\n", mib, ts, to);
-		if (!(to < ts))
+		for (w = 0; w != V_NR; w++)
+			tv[w] = vfio_startup(w, mib << 20, &pinned[w]);
+		printf("%6zu %11.6f %11.6f %7.0fx | %11.6f %11.6f %11.6f | %5ld/%5ld/%5ld\n",
+		       mib, ts, to, ts / to, tv[V_STATIC], tv[V_IOPF],
+		       tv[V_ENABLE], pinned[V_STATIC] >> 10, pinned[V_IOPF] >> 10,
+		       pinned[V_ENABLE] >> 10);
+		fprintf(csv, "%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%ld,%ld,%ld\n", mib,
+			ts, to, tv[V_STATIC], tv[V_IOPF], tv[V_ENABLE],
+			pinned[V_STATIC], pinned[V_IOPF], pinned[V_ENABLE]);
+		if (!(to < ts) || !(tv[V_IOPF] < tv[V_STATIC]))
 			check->startup_faster = false;
+		if (pinned[V_STATIC] < (long)(mib << 10) ||
+		    pinned[V_IOPF] != 0 || pinned[V_ENABLE] != 0)
+			check->enable_unpins = false;
 	}
 }
 
@@ -911,6 +1010,10 @@ int main(int argc, char **argv)
 	csv_flush("fault_cost", buf[1]);
 	csv_flush("startup", buf[2]);
 	csv_flush("density", buf[4]);
+	/* Every guest of every section is gone: so must be every pin */
+	check.pinned_after_kb = vm_pinned_kb();
+	printf("pinned after the last guest stopped: %ld kB\n",
+	       check.pinned_after_kb);
 
 	if (tap) {
 		const struct {
@@ -928,9 +1031,13 @@ int main(int argc, char **argv)
 			{ check.costs_positive,
 			  "iopf_bench per-page costs measured" },
 			{ check.startup_faster,
-			  "iopf_bench on-demand map is faster than pinning" },
+			  "iopf_bench on-demand map is faster than pinning (iommufd and vfio)" },
+			{ check.enable_unpins,
+			  "iopf_bench vfio: static map pins all, IOPF map and ENABLE_IOPF leave nothing pinned" },
 			{ check.density_more,
 			  "iopf_bench more guests fit on demand than pinned" },
+			{ check.pinned_after_kb == 0,
+			  "iopf_bench nothing left pinned once every guest stopped" },
 		};
 		unsigned int i;
 

@@ -16,8 +16,11 @@ set title "VM start-up: time to map guest memory"
 set xlabel "guest memory (MiB)"
 set ylabel "seconds"
 set logscale xy
-plot "$run/startup.csv" using 1:2 skip 1 with linespoints title "static pinning", \
-     "" using 1:3 skip 1 with linespoints title "on demand"
+plot "$run/startup.csv" using 1:2 skip 1 with linespoints title "IOMMU_IOAS_MAP (pinned)", \
+     "" using 1:3 skip 1 with linespoints title "IOMMU_IOAS_MAP_ON_DEMAND", \
+     "" using 1:4 skip 1 with linespoints title "VFIO_IOMMU_MAP_DMA (pinned)", \
+     "" using 1:5 skip 1 with linespoints title "VFIO_IOMMU_MAP_DMA + FLAG_IOPF", \
+     "" using 1:6 skip 1 with linespoints title "VFIO_IOMMU_ENABLE_IOPF (convert)"
 unset logscale
 
 set output "$out/fault_cost.png"
