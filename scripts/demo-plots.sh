@@ -8,7 +8,7 @@ out="$2"
 gnuplot <<GP
 set terminal pngcairo size 900,560 font ",11" noenhanced
 set datafile separator ","
-set key top left
+set key inside top left
 set grid
 
 set output "$out/startup.png"
@@ -16,15 +16,19 @@ set title "VM start-up: time to map guest memory"
 set xlabel "guest memory (MiB)"
 set ylabel "seconds"
 set logscale xy
+set format y "%g"
+set key below
 plot "$run/startup.csv" using 1:2 skip 1 with linespoints title "IOMMU_IOAS_MAP (pinned)", \
      "" using 1:3 skip 1 with linespoints title "IOMMU_IOAS_MAP_ON_DEMAND", \
      "" using 1:4 skip 1 with linespoints title "VFIO_IOMMU_MAP_DMA (pinned)", \
      "" using 1:5 skip 1 with linespoints title "VFIO_IOMMU_MAP_DMA + FLAG_IOPF", \
      "" using 1:6 skip 1 with linespoints title "VFIO_IOMMU_ENABLE_IOPF (convert)"
 unset logscale
+set format y "% h"
+set key inside top left
 
 set output "$out/fault_cost.png"
-set title "Cost of one page (median, microseconds)"
+set title "Cost of one page: median and p99 (microseconds of guest time)"
 set style data histograms
 set style fill solid 0.6
 set boxwidth 0.7
