@@ -10,10 +10,11 @@ CHECK_TIMEOUT ?= 3000
 
 .PHONY: help deps tree kernel-debug kernel-lean selftests initramfs-check \
 	bench-debug bench-lean initramfs-demo \
-	check demo export tree-status checkpatch clean stress
+	check demo demo-quick export tree-status checkpatch clean stress
 
 help:
 	@echo "make demo         run the benchmark in a VM (see README)"
+	@echo "make demo-quick   the same with small sizes, in a few minutes"
 	@echo "make check        build the debug kernel and run every test in a VM"
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make tree-status  show work in build/linux not yet exported"
@@ -79,6 +80,13 @@ DEMO_TIMEOUT ?= 5000
 demo: initramfs-demo
 	@scripts/run-demo.sh $(B)/obj-lean/arch/x86/boot/bzImage \
 		$(B)/initramfs-demo.cpio $(B)/logs/demo $(TOP)/results $(DEMO_TIMEOUT)
+
+# Sends divided by 100, 200 samples, 128 MiB at most, a small density run;
+# results in results/quick/.
+demo-quick: initramfs-demo
+	@IOPF_DEMO_ARGS=--tap,--quick scripts/run-demo.sh \
+		$(B)/obj-lean/arch/x86/boot/bzImage $(B)/initramfs-demo.cpio \
+		$(B)/logs/demo-quick $(TOP)/results/quick $(DEMO_TIMEOUT)
 
 export:
 	@scripts/kernel-tree.sh export
