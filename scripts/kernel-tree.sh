@@ -171,9 +171,12 @@ cmd_status() {
 	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
 		echo "patches/ changed since the last sync"
 	fi
-	echo "unexported commits:"
-	git_tree log --oneline exported..HEAD
-	git_tree status --short --ignored
+	local commits edits
+	commits="$(git_tree log --oneline exported..HEAD)"
+	edits="$(git_tree status --short --ignored |
+		grep -v '^!! \.checkpatch-camelcase\.' || true)"
+	echo "unexported commits: ${commits:-none}"
+	echo "uncommitted edits: ${edits:-none}"
 }
 
 case "${1:-sync}" in
