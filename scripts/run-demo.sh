@@ -17,7 +17,7 @@ echo "demo: two runs of iopf_bench in one VM (lean kernel, 3 GiB, QEMU -icount);
 echo "demo: this takes a while under software emulation"
 set +e
 IOPF_VM_MEM=3G IOPF_VM_ICOUNT="${IOPF_DEMO_ICOUNT:-3}" \
-	IOPF_VM_APPEND="iopf.bench=${IOPF_DEMO_ARGS:---tap,--max-mib,1024}" \
+	IOPF_VM_APPEND="iopf.bench=${IOPF_DEMO_ARGS:---tap}" \
 	"$top/scripts/run-vm.sh" "$kernel" "$initrd" demo "$logdir" "$limit" |
 	awk '/^csv-begin/ { skip = 1 } !skip { print } /^csv-end/ { skip = 0 }'
 rc=${PIPESTATUS[0]}
@@ -33,16 +33,47 @@ awk -v dir="$results" '
 ' "$logdir/output.log"
 cp "$logdir/output.log" "$results/output.log"
 
-if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
-	# How much the two runs differ, per measured time in the table
-	paste -d, "$results/run1/table.csv" "$results/run2/table.csv" |
-		awk -F, 'NR > 1 && $4 > 0 {
-			d = ($11 - $4) / $4; if (d < 0) d = -d
-			if (d > max) { max = d; what = $1 "MiB x" $2 " " $3 }
-			sum += d; n++
+# How much two runs differ: for each section, the relative difference of
+# every measured figure (times, throughput; not counts), mean and largest.
+#   differ CSV-NAME KEY-COLUMNS FIGURE-COLUMN...
+differ() {
+	local name="$1" nkey="$2"
+	shift 2
+	paste -d, "$results/run1/$name.csv" "$results/run2/$name.csv" |
+		awk -F, -v name="$name" -v nkey="$nkey" -v cols="$*" '
+		NR == 1 { half = NF / 2; for (i = 1; i <= half; i++) h[i] = $i; next }
+		{
+			key = $1
+			for (i = 2; i <= nkey; i++)
+				key = key "," $i
+			n_cols = split(cols, c, " ")
+			for (i = 1; i <= n_cols; i++) {
+				a = $(c[i]); b = $(c[i] + half)
+				if (a <= 0 || b <= 0)
+					continue
+				d = (b - a) / a; if (d < 0) d = -d
+				if (d > max) { max = d; what = key " " h[c[i]] ": " a " vs " b }
+				sum += d; n++
+			}
 		}
-		END { printf "demo: run 1 vs run 2, table times: mean difference %.2f%%, largest %.2f%% (%s)\n", 100 * sum / n, 100 * max, what }' |
-		tee "$results/repeatability.txt"
+		END {
+			if (n)
+				printf "demo: run 1 vs run 2, %-10s %3d figures: mean difference %5.2f%%, largest %6.2f%% (%s)\n", name, n, 100 * sum / n, 100 * max, what
+		}'
+}
+
+if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
+	{
+		differ table 3 4
+		differ fault_cost 1 2 3
+		differ startup 1 2 3 4 5 6
+		differ density 2 4
+		for r in 1 2; do
+			awk -F, -v r="$r" '$3 == $2 { fit[$1] = $2 }
+				END { printf "demo: run %d: guests that fit: static %d, on demand %d\n", r, fit["static"], fit["kernel"] }' \
+				"$results/run$r/density.csv"
+		done
+	} | tee "$results/repeatability.txt"
 	"$top/scripts/demo-plots.sh" "$results/run1" "$results"
 fi
 echo "demo: results in $results"
