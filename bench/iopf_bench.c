@@ -730,7 +730,8 @@ static void bench_startup(FILE *csv, size_t max_mib, struct sanity *check)
 
 	check->startup_faster = true;
 	check->enable_unpins = true;
-	printf("\n== Start-up: time to map guest memory (seconds), and what stays pinned ==\n");
+	printf("\n== Start-up: time to map guest memory (seconds), and what stays pinned, up to %zu MiB ==\n",
+	       max_mib);
 	printf("   iommufd: IOMMU_IOAS_MAP, static vs IOMMU_IOAS_MAP_ON_DEMAND\n");
 	printf("   vfio: VFIO_IOMMU_MAP_DMA, static vs VFIO_DMA_MAP_FLAG_IOPF; enable = VFIO_IOMMU_ENABLE_IOPF\n");
 	printf("         converting the static map (that call alone)\n");
@@ -740,7 +741,9 @@ static void bench_startup(FILE *csv, size_t max_mib, struct sanity *check)
 	       "static", "on-demand", "ratio", "vfio static", "vfio iopf",
 	       "vfio enable", "VmPin MiB s/i/e");
 	fprintf(csv, "mib,static_s,ondemand_s,vfio_static_s,vfio_iopf_s,vfio_enable_s,vfio_static_pinned_kb,vfio_iopf_pinned_kb,vfio_enable_pinned_kb\n");
-	for (mib = 64; mib <= max_mib; mib *= 2) {
+	/* 64, 128, ... doubling, and @max_mib last */
+	for (mib = max_mib < 64 ? max_mib : 64; mib;
+	     mib = mib == max_mib ? 0 : mib * 2 < max_mib ? mib * 2 : max_mib) {
 		double tv[V_NR], reps[STARTUP_REPS];
 		long pinned[V_NR];
 		struct guest g;
@@ -991,13 +994,14 @@ static void csv_flush(const char *name, char *buf)
 }
 
 /*
- * "As much as the VM holds": the largest power of two, from 64 MiB, that
- * fits in 3/4 of MemAvailable, so the static peer can pin it all.
+ * "As much as the VM holds": up to 3/4 of MemAvailable, so the static peer
+ * can pin it all, within the mock IOMMU's aperture; in 64 MiB steps.
  */
 static size_t startup_max_mib(void)
 {
+	size_t aperture_mib = (MOCK_APERTURE_LAST - MOCK_APERTURE_START + 1) >> 20;
 	FILE *f = fopen("/proc/meminfo", "r");
-	size_t mib = 64, avail_kb = 0;
+	size_t avail_kb = 0, mib;
 	char line[128];
 
 	if (!f)
@@ -1006,9 +1010,10 @@ static size_t startup_max_mib(void)
 		if (sscanf(line, "MemAvailable: %zu kB", &avail_kb) == 1)
 			break;
 	fclose(f);
-	while ((mib * 2) << 10 <= avail_kb / 4 * 3)
-		mib *= 2;
-	return mib;
+	mib = avail_kb / 4 * 3 >> 10;
+	if (mib > aperture_mib)
+		mib = aperture_mib;
+	return mib / 64 * 64 ?: 64;
 }
 
 static void usage(void)
@@ -1018,8 +1023,8 @@ static void usage(void)
 		"  --quick      fewer sends, samples and sizes (smoke test)\n"
 		"  --tap        TAP lines checking the figures are sane\n"
 		"  --samples N  samples for the per-fault cost (default 2000)\n"
-		"  --max-mib N  largest start-up map (default: the largest power of two\n"
-		"               that fits in 3/4 of MemAvailable)\n");
+		"  --max-mib N  largest start-up map (default: 3/4 of MemAvailable,\n"
+		"               at most the mock IOMMU's aperture)\n");
 	exit(2);
 }
 
@@ -1064,7 +1069,7 @@ int main(int argc, char **argv)
 		usage();
 	if (quick) {
 		samples = 200;
-		max_mib = 128;
+		max_mib = max_mib ?: 128;
 	}
 	if (!max_mib)
 		max_mib = startup_max_mib();
