@@ -640,20 +640,28 @@ static void bench_fault_cost(FILE *csv, unsigned int samples,
 }
 
 /* VM start-up: time to map guest memory, against its size */
-/* VmPin of this process, in KiB: what iommufd pinned and charged */
-static long vm_pinned_kb(void)
+/* The "KEY: N kB" line of a /proc file, in KiB; -1 if it has none */
+static long proc_kb(const char *path, const char *key)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen(path, "r");
+	size_t klen = strlen(key);
 	char line[128];
 	long kb = -1;
 
 	if (!f)
-		die("fopen /proc/self/status");
+		die(path);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* VmPin of this process, in KiB: what iommufd pinned and charged */
+static long vm_pinned_kb(void)
+{
+	return proc_kb("/proc/self/status", "VmPin");
 }
 
 enum vfio_way { V_STATIC, V_IOPF, V_ENABLE, V_NR };
@@ -1000,17 +1008,9 @@ static void csv_flush(const char *name, char *buf)
 static size_t startup_max_mib(void)
 {
 	size_t aperture_mib = (MOCK_APERTURE_LAST - MOCK_APERTURE_START + 1) >> 20;
-	FILE *f = fopen("/proc/meminfo", "r");
-	size_t avail_kb = 0, mib;
-	char line[128];
+	long avail_kb = proc_kb("/proc/meminfo", "MemAvailable");
+	size_t mib = avail_kb > 0 ? (size_t)avail_kb / 4 * 3 >> 10 : 0;
 
-	if (!f)
-		die("fopen /proc/meminfo");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %zu kB", &avail_kb) == 1)
-			break;
-	fclose(f);
-	mib = avail_kb / 4 * 3 >> 10;
 	if (mib > aperture_mib)
 		mib = aperture_mib;
 	return mib / 64 * 64 ?: 64;
