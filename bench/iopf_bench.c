@@ -68,7 +68,6 @@ struct resolver {
 	uint64_t iova;
 	size_t len;
 	bool stop;	/* __atomic */
-	unsigned long requests;
 	unsigned long mapped;	/* pages this resolver mapped */
 };
 
@@ -211,7 +210,6 @@ static void *resolver_thread(void *arg)
 			uint64_t page = faults[i].addr &
 					~(uint64_t)(r->c->page_size - 1);
 
-			r->requests++;
 			if (page < r->iova || page >= r->iova + r->len) {
 				resp.code = IOMMUFD_PAGE_RESP_INVALID;
 				continue;
