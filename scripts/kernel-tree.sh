@@ -7,6 +7,11 @@
 #   kernel-tree.sh export   write build/linux's commits back to patches/
 #   kernel-tree.sh status   say how the two relate
 #
+# The base commit's message names the Debian version it was made from
+# (scripts/versions.sh, or KERNEL_VERSION=...); when another version is wanted,
+# sync makes build/linux again from that version's source, unless it holds
+# work that was never exported.
+#
 # Two refs record the last agreement between the two sides:
 #   refs/tags/exported       the commit that equals patches/
 #   .git/iopf-series-hash    the hash of patches/ at that moment
@@ -19,6 +24,7 @@
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/versions.sh
 . "$top/scripts/versions.sh"
 tree="$top/build/linux"
 scratch="$top/build/linux-apply"
@@ -47,11 +53,38 @@ ident() {
 	git_tree config gc.auto 0
 }
 
+base_subject="Linux 6.12 from Debian $KERNEL_PACKAGE"
+
+# The version build/linux's base was made from (empty when unknown).
+base_version() {
+	local s
+	s="$(git_tree log -1 --format=%s base 2>/dev/null || true)"
+	case "$s" in
+	"$base_subject "?*) echo "${s#"$base_subject "}" ;;
+	esac
+}
+
+# The tarball's path is the same for every version: ask dpkg which it is.
+check_source() {
+	local have
+	have="$(dpkg-query -W -f='${Status} ${Version}' "$KERNEL_PACKAGE" 2>/dev/null || true)"
+	case "$have" in
+	"install ok installed $KERNEL_DEB_VERSION") return 0 ;;
+	"install ok installed "*) have="${have##* } is installed" ;;
+	*) have="is not installed" ;;
+	esac
+	echo "tree: $KERNEL_PACKAGE $KERNEL_DEB_VERSION is wanted but $have; scripts/deps.sh (make tree) installs it" >&2
+	return 1
+}
+
 create_base() {
+	check_source
 	echo "tree: unpacking $KERNEL_TARBALL ($KERNEL_DEB_VERSION) into build/linux"
 	rm -rf "$tree" "$scratch" "$tree.tmp"
 	mkdir -p "$tree.tmp"
-	tar -C "$tree.tmp" -xf "$KERNEL_TARBALL"
+	# --touch: the files get the time of now, not the tarball's, so build
+	# directories made from another version rebuild everything.
+	tar -C "$tree.tmp" --touch -xf "$KERNEL_TARBALL"
 	mv "$tree.tmp/$KERNEL_TOPDIR" "$tree"
 	rmdir "$tree.tmp"
 	git -C "$tree" init -q -b work
@@ -60,7 +93,7 @@ create_base() {
 	git_tree add -A -f .
 	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
 	GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
-		git_tree commit -q -m "Linux 6.12 from Debian linux-source-6.12 $KERNEL_DEB_VERSION"
+		git_tree commit -q -m "$base_subject $KERNEL_DEB_VERSION"
 	git_tree tag base
 	git_tree tag exported
 	: >"$tree/.git/iopf-series-hash"
@@ -70,14 +103,31 @@ create_base() {
 # build/linux is "ignored" until "git add -f": count those as edits too.
 # checkpatch.pl leaves its CamelCase cache at the top; it is not an edit.
 tree_dirty() {
-	[ -n "$(git_tree status --porcelain --ignored |
-		grep -v '^!! \.checkpatch-camelcase\.')" ]
+	git_tree status --porcelain --ignored |
+		grep -qv '^!! \.checkpatch-camelcase\.'
 }
 
 unexported() {
 	# Commits or edits in build/linux that patches/ does not hold.
 	[ "$(git_tree rev-parse HEAD)" != "$(git_tree rev-parse exported)" ] ||
 		tree_dirty
+}
+
+# refusal WHY: sync would have to drop unexported work.
+refusal() {
+	cat >&2 <<-MSG
+	tree: $1, but build/linux has commits or edits that were
+	tree: never exported.  Refusing to overwrite them.  Either export them
+	tree: first (make export) or drop them (git -C build/linux reset --hard exported).
+	MSG
+	git_tree log --oneline exported..HEAD >&2 || true
+	git_tree status --short --ignored >&2 || true
+}
+
+# The version patches/series' header names, if any.
+series_version() {
+	sed -n "1s/^# Applied in this order on top of $KERNEL_PACKAGE \(.*\)\.\$/\1/p" \
+		"$pdir/series" 2>/dev/null || true
 }
 
 apply_series() {
@@ -96,7 +146,12 @@ apply_series() {
 			return 1
 		fi
 		if ! git -C "$scratch" am -q --whitespace=nowarn "$pdir/$p" >"$top/build/am.log" 2>&1; then
-			echo "tree: patch $n, $p, does not apply to the pinned source:" >&2
+			local on="" sv
+			sv="$(series_version)"
+			if [ -n "$sv" ] && [ "$sv" != "$KERNEL_DEB_VERSION" ]; then
+				on=" (patches/ was exported on $sv)"
+			fi
+			echo "tree: patch $n, $p, does not apply to $KERNEL_PACKAGE $KERNEL_DEB_VERSION$on:" >&2
 			sed 's/^/    /' "$top/build/am.log" >&2
 			git -C "$scratch" am --abort >/dev/null 2>&1 || true
 			return 1
@@ -106,7 +161,22 @@ apply_series() {
 }
 
 cmd_sync() {
-	[ -d "$tree/.git" ] || create_base
+	if [ ! -d "$tree/.git" ]; then
+		create_base
+	else
+		local made
+		made="$(base_version)"
+		if [ "$made" != "$KERNEL_DEB_VERSION" ]; then
+			made="${made:-an unknown version}"
+			if unexported; then
+				refusal "$KERNEL_PACKAGE $KERNEL_DEB_VERSION is wanted (build/linux was made from $made)"
+				return 1
+			fi
+			check_source
+			echo "tree: build/linux was made from $KERNEL_PACKAGE $made; making it again from $KERNEL_DEB_VERSION"
+			create_base
+		fi
+	fi
 	ident
 	local want have
 	want="$(series_hash)"
@@ -118,13 +188,7 @@ cmd_sync() {
 		return 0
 	fi
 	if unexported; then
-		cat >&2 <<-MSG
-		tree: patches/ changed, but build/linux has commits or edits that were
-		tree: never exported.  Refusing to overwrite them.  Either export them
-		tree: first (make export) or drop them (git -C build/linux reset --hard exported).
-		MSG
-		git_tree log --oneline exported..HEAD >&2 || true
-		git_tree status --short --ignored >&2 || true
+		refusal "patches/ changed"
 		return 1
 	fi
 	apply_series
@@ -145,13 +209,14 @@ cmd_export() {
 		echo "tree: patches/ changed since build/linux was synced; refusing to overwrite it" >&2
 		return 1
 	fi
-	local tmp
+	local tmp made
+	made="$(base_version)"
 	tmp="$(mktemp -d)"
 	git_tree format-patch -q --zero-commit --no-signature -o "$tmp" base..HEAD
 	find "$pdir" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 		! -name '0000-cover-letter.patch' -delete
 	{
-		echo "# Applied in this order on top of linux-source-6.12 $KERNEL_DEB_VERSION."
+		echo "# Applied in this order on top of $KERNEL_PACKAGE ${made:-$KERNEL_DEB_VERSION}."
 		echo "# Written by scripts/kernel-tree.sh export; the cover letter is 0000."
 	} >"$pdir/series"
 	local f
@@ -168,6 +233,11 @@ cmd_export() {
 
 cmd_status() {
 	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet"; return 0; }
+	local made
+	made="$(base_version)"
+	if [ "$made" != "$KERNEL_DEB_VERSION" ]; then
+		echo "build/linux was made from $KERNEL_PACKAGE ${made:-of an unknown version}; the next sync makes it again from $KERNEL_DEB_VERSION"
+	fi
 	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
 		echo "patches/ changed since the last sync"
 	fi

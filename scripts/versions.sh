@@ -1,6 +1,12 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # The one place that pins the kernel source.  Changing it is a rebase.
-KERNEL_DEB_VERSION="6.12.117-1~deb12u1"
+KERNEL_PIN_VERSION="6.12.117-1~deb12u1"
+# KERNEL_VERSION=... in the environment (or on make's command line) takes
+# another Debian version of the same package instead, e.g. once the pinned
+# one has left Debian's archive.
+KERNEL_DEB_VERSION="${KERNEL_VERSION:-$KERNEL_PIN_VERSION}"
+KERNEL_PACKAGE="linux-source-6.12"
+# The same path for every version: check the version with dpkg-query.
 KERNEL_TARBALL="/usr/src/linux-source-6.12.tar.xz"
 KERNEL_TOPDIR="linux-source-6.12"
 # Author and Signed-off-by of the series' commits made in build/linux.
