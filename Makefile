@@ -49,12 +49,14 @@ selftests: kernel-debug
 
 # The benchmark, against the uAPI headers of the kernel it runs on.
 BENCH_CFLAGS := -O2 -Wall -Wextra -Werror -static
-BENCH_SRC := bench/iopf_bench.c $(SRC)/drivers/iommu/iommufd/iommufd_test.h
-$(B)/bench-%/iopf_bench: $(BENCH_SRC) $(B)/obj-%/usr/include/linux/iommufd.h
+BENCH_C := $(wildcard $(TOP)/guest/bench/*.c)
+BENCH_H := $(wildcard $(TOP)/guest/bench/*.h) \
+	$(SRC)/drivers/iommu/iommufd/iommufd_test.h
+$(B)/bench-%/iopf_bench: $(BENCH_C) $(BENCH_H) $(B)/obj-%/usr/include/linux/iommufd.h
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
 	@$(CC) $(BENCH_CFLAGS) -isystem $(B)/obj-$*/usr/include \
-		-I $(SRC)/drivers/iommu/iommufd -o $@ bench/iopf_bench.c -lpthread
+		-I $(SRC)/drivers/iommu/iommufd -o $@ $(BENCH_C) -lpthread
 
 bench-debug: kernel-debug
 	@$(MAKE) -s $(B)/bench-debug/iopf_bench

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iopf_bench - DMA paging policies side by side, on the iommufd mock device.
+ *
+ * Runs in the guest of "make demo". Every peer gets the same mock device,
+ * the same fresh memory and the same DMA work; only how the IOVA gets its
+ * translation differs:
+ *
+ *   static     IOMMU_IOAS_MAP: pinned and mapped up front (VFIO today)
+ *   premap1    on demand, one page per fault (the RFC's pre-map 1)
+ *   window512  on demand, a fixed 512-page window (the RFC's pre-map 512)
+ *   userspace  faults delivered to a fault object, resolved by a VMM thread
+ *              that maps the page with IOMMU_IOAS_MAP and answers
+ *   kernel     on demand, the in-kernel handler's default (adaptive) policy
+ *
+ * The device model: IOMMU_TEST_OP_DMA copies every byte (memcpy in the
+ * kernel) through the mock IOMMU's translation, in 2 KiB IO pages.
+ *
+ * Output: tables on stdout, then each section's CSV between "csv-begin NAME"
+ * and "csv-end" lines that the host splits into files. With --tap, also TAP
+ * lines checking that the figures are sane (make check's smoke run).
+ *
+ * The files:
+ *   device.c      the iommufd, IOAS and mock device; ioctl wrappers, helpers
+ *   peers.c       a "guest" mapped one peer's way; the userspace resolver
+ *   table.c       the RFC's table: message size x sends
+ *   sparse.c      sparse DMA: what gets mapped that is never touched
+ *   fault_cost.c  the cost of one page, against a CPU fault and a pin+map
+ *   startup.c     time to map guest memory, iommufd and VFIO type1
+ *   density.c     guests that fit in a memory cgroup, aggregate throughput
+ *   output.c      CSV blocks and the TAP verdict
+ *   main.c        options, and the sections in order
+ *
+ * Every section takes the run's struct bench: its parameters, and the
+ * sanity figures it fills in for the TAP verdict.
+ */
+#ifndef IOPF_BENCH_H
+#define IOPF_BENCH_H
+
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/iommufd.h>
+#include "iommufd_test.h"
+
+#define MOCK_IOVA MOCK_APERTURE_START
+
+enum peer { P_STATIC, P_PREMAP1, P_WINDOW512, P_USERSPACE, P_KERNEL, P_NR };
+extern const char *const peer_names[P_NR];
+
+/* One iommufd with one IOAS and one mock device attached to it */
+struct ctx {
+	int fd;
+	uint32_t ioas_id;
+	uint32_t stdev_id;
+	uint32_t hwpt_id;
+	uint32_t idev_id;
+	long page_size;
+};
+
+/* A resolver thread standing for a VMM that handles faults in userspace */
+struct resolver {
+	struct ctx *c;
+	int fault_fd;
+	uint8_t *mem;
+	uint64_t iova;
+	size_t len;
+	bool stop;	/* __atomic */
+	unsigned long mapped;	/* pages this resolver mapped */
+};
+
+/*
+ * A "guest" for one peer: fresh memory of @len mapped the peer's way, with
+ * the userspace resolver running if it needs one.
+ */
+struct guest {
+	struct ctx c;
+	enum peer peer;
+	uint8_t *mem;
+	size_t len;
+	struct resolver r;
+	pthread_t thread;
+	double map_secs;
+};
+
+/* What the sections found, for the TAP verdict (output.c) */
+struct sanity {
+	unsigned long static_requests;
+	unsigned long ondemand_requests;
+	unsigned long userspace_requests;
+	unsigned int default_worse;
+	bool costs_positive;
+	bool cpu_faults_real;
+	bool faults_cost_more;
+	bool startup_faster;
+	bool enable_unpins;
+	bool density_more;
+	long pinned_after_kb;
+};
+
+/* Density: guests of @g_mib with a working set of @w_mib in @budget_mib */
+struct density_cfg {
+	size_t budget_mib;
+	size_t g_mib;
+	size_t w_mib;
+	unsigned int max_guests;
+	double secs;		/* of DMA per step, per guest */
+};
+
+/* One run: set by main() from the options, read by every section */
+struct bench {
+	unsigned int sends_scale;	/* the RFC table's sends divided by */
+	unsigned int samples;		/* per-page cost samples */
+	size_t max_mib;			/* largest start-up map */
+	struct density_cfg density;
+	struct sanity check;
+};
+
+/* device.c */
+double now(void);
+void die(const char *what);
+int ioas_map(struct ctx *c, void *uptr, size_t len, uint64_t iova,
+	     uint32_t extra);
+int ioas_unmap(struct ctx *c, uint64_t iova, size_t len);
+void set_prefault(struct ctx *c, uint64_t pages);
+int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
+	void *uptr, uint32_t *faults);
+void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st);
+void ctx_open(struct ctx *c);
+void ctx_close(struct ctx *c);
+int cmp_double(const void *a, const void *b);
+long proc_kb(const char *path, const char *key);
+long vm_pinned_kb(void);
+
+/* peers.c */
+int guest_try_start(struct guest *g, enum peer peer, size_t len);
+void guest_start(struct guest *g, enum peer peer, size_t len);
+uint64_t guest_mapped_pages(struct guest *g);
+void guest_stop(struct guest *g);
+
+/* The sections, each writing its CSV to @csv */
+void bench_table(struct bench *b, FILE *csv);
+void bench_sparse(struct bench *b, FILE *csv);
+void bench_fault_cost(struct bench *b, FILE *csv);
+void bench_startup(struct bench *b, FILE *csv);
+void bench_density(struct bench *b, FILE *csv);
+size_t startup_max_mib(void);
+
+/* output.c */
+void csv_flush(const char *name, char *buf);
+int tap_report(const struct sanity *check);
+
+#endif
