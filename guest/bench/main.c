@@ -3,8 +3,10 @@
  * iopf_bench's options, and the sections in the order they run: each one
  * prints its table as it goes and fills a CSV buffer; the CSV blocks follow
  * once every section is done, then what is still pinned, then (--tap) the
- * verdict. The exit status is 0, 1 for a failed TAP line or a failed call,
- * 2 for bad options.
+ * verdict. Before each section, a "# iopf_bench: section K of N: NAME" line
+ * on stderr says what runs (the host turns it into a progress line). The
+ * exit status is 0, 1 for a failed TAP line or a failed call, 2 for bad
+ * options.
  */
 #include "iopf_bench.h"
 
@@ -92,6 +94,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (i = 0; i != NR_SECTIONS; i++) {
+		/* For the host's progress lines: on stderr, stdout has the tables */
+		fprintf(stderr, "# iopf_bench: section %u of %zu: %s\n", i + 1,
+			NR_SECTIONS, sections[i].name);
 		csv = open_memstream(&buf[i], &sz);
 		if (!csv)
 			die("open_memstream");
