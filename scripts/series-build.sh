@@ -1,16 +1,21 @@
 #!/bin/bash
-# Build every prefix of the series: each patch must build on its own, with
-# the debug config, kernel and selftests, without compiler warnings.
+# Check every patch of the series and build every prefix of it: each patch
+# must be checkpatch --strict clean and build on its own, with the debug
+# config, kernel and selftests, without compiler warnings.
+#   series-build.sh [FIRST]   start at patch FIRST (default 1)
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
 . "$top/scripts/series-lib.sh"
 
 "$top/scripts/kernel-tree.sh" sync
+first="${1:-1}"
 n=0
 for c in $(series_commits); do
 	n=$((n + 1))
+	[ "$n" -ge "$first" ] || continue
 	echo "series: patch $n: $(git -C "$tree" log -1 --format=%s "$c")"
+	checkpatch_patch "$n"
 	build_prefix "$c" "$n"
 done
-echo "series: all $n patches build on their own"
+echo "series: patches $first to $n are checkpatch clean and build on their own"

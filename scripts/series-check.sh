@@ -1,6 +1,6 @@
 #!/bin/bash
-# Boot the series as of patch N and run the selftests of that state: every
-# patch must pass on its own, not only build.
+# Check patch N with checkpatch, boot the series as of patch N and run the
+# selftests of that state: every patch must pass on its own, not only build.
 #   series-check.sh N
 set -eu
 
@@ -12,6 +12,7 @@ n="${1:?usage: series-check.sh N}"
 c="$(series_commits | sed -n "${n}p")"
 [ -n "$c" ] || { echo "series: no patch $n" >&2; exit 2; }
 echo "series: testing as of patch $n: $(git -C "$tree" log -1 --format=%s "$c")"
+checkpatch_patch "$n"
 build_prefix "$c" "$n"
 "$top/scripts/mkinitramfs.sh" "$top/build/initramfs-series.cpio" \
 	"$tests/iommufd" "$tests/iommufd_fail_nth"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Sourced by series-build.sh and series-check.sh: build the series as of
-# one commit in the scratch worktree build/linux-apply, with the debug
-# config, into build/obj-series, and its selftests into build/tests-series
+# Sourced by series-build.sh and series-check.sh: check one patch of the
+# series with checkpatch.pl --strict, and build the series as of that patch
+# in the scratch worktree build/linux-apply, with the debug config, into
+# build/obj-series, and its selftests into build/tests-series
 # (build/obj-debug is left alone). Incremental: a patch rebuilds only what
 # it touches.
 . "$top/scripts/kconfig.sh"
@@ -14,6 +15,26 @@ st=tools/testing/selftests/iommu
 # The series' commits, first patch first
 series_commits() {
 	git -C "$tree" rev-list --reverse base..exported
+}
+
+# The file of patch N, as patches/series lists it
+series_patch() {
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series" |
+		sed -n "${1}p"
+}
+
+# checkpatch_patch N: patch N is checkpatch.pl --strict clean, with the
+# script of the pinned source (Debian's python3 for spdxcheck's ply)
+checkpatch_patch() {
+	local n="$1" p out
+
+	p="$(series_patch "$n")"
+	if ! out="$(cd "$tree" && PATH="/usr/bin:$PATH" ./scripts/checkpatch.pl \
+		--strict --no-tree -q "$top/patches/$p" 2>&1)" || [ -n "$out" ]; then
+		echo "$out" | sed 's/^/    /' >&2
+		echo "series: patch $n, $p, is not checkpatch --strict clean" >&2
+		return 1
+	fi
 }
 
 # build_prefix COMMIT N: kernel and selftests as of patch N, warning-free
