@@ -24,7 +24,7 @@ splats+='ODEBUG:|list_add corruption|list_del corruption|Bad page state|'
 splats+='unreferenced object|Kernel offset:'
 
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
-	echo "vm: TIMEOUT: the guest did not finish within ${limit}s; last console lines:"
+	echo "vm: TIMEOUT: the VM's limit of ${limit}s (run-vm.sh's TIMEOUT_S; CHECK_TIMEOUT or DEMO_TIMEOUT for make) fired; last console lines:"
 	tail -n 30 "$console" | sed 's/^/    /'
 	bad=1
 elif [ "$qrc" -ne 0 ]; then
@@ -50,6 +50,35 @@ if [ -f "$console" ]; then
 	total="$(grep -cE "$splats" "$console")"
 	if [ "$total" -gt 0 ]; then
 		echo "vm: $total splat lines in total; first kind: $(grep -oE "$splats" "$console" | head -1)"
+	fi
+
+	# Any other stack dump is a complaint too (a printk plus dump_stack(),
+	# e.g. "FAULT_FLAG_ALLOW_RETRY missing"), except the OOM killer's in a
+	# memory cgroup: the benchmark's density run fills one on purpose.
+	dumps="$(awk '
+		/invoked oom-killer:/ { oom = NR }
+		/oom-kill:constraint=CONSTRAINT_MEMCG/ {
+			for (l in pending) delete pending[l]
+		}
+		/Call Trace:/ {
+			if (oom && NR - oom <= 6)
+				pending[NR] = 1
+			else
+				print NR
+		}
+		END { for (l in pending) print l }
+	' "$console" | sort -n)"
+	n=0
+	for line in $dumps; do
+		n=$((n + 1))
+		bad=1
+		[ "$n" -le 3 ] || continue
+		echo "vm: STACK DUMP in console.log line $line:"
+		start=$((line > 10 ? line - 10 : 1))
+		sed -n "${start},$((line + 20))p" "$console" | sed 's/^/    /'
+	done
+	if [ "$n" -gt 0 ]; then
+		echo "vm: $n stack dumps in total"
 	fi
 fi
 
