@@ -54,4 +54,3 @@ set ylabel "MiB/s"
 plot "< grep '^static,' $run/density.csv" using 2:4 title "static pinning", \
      "< grep '^kernel,' $run/density.csv" using 2:4 title "on demand"
 GP
-echo "demo: plots: $out/startup.png $out/fault_cost.png $out/sparse.png $out/density.png"

@@ -1,8 +1,12 @@
 #!/bin/bash
 # make demo: boot the lean kernel with the benchmark, run it twice under
 # QEMU's instruction counting, then write the tables, CSV files and plots
-# to the results directory and say how much the two runs differed.
+# to the results directory and say how much the two runs differed. A line
+# per section says how far it is (scripts/progress.sh); the end is the time
+# each section took, where the files are, and the benchmark's TAP verdict.
 #   run-demo.sh BZIMAGE INITRAMFS LOGDIR RESULTS TIMEOUT_S
+# IOPF_DEMO_ARGS: the benchmark's options, commas for spaces; with --quick
+# the lines say demo-quick.
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,19 +16,29 @@ logdir="$3"
 results="$4"
 limit="$5"
 
-mkdir -p "$results"
-echo "demo: two runs of iopf_bench in one VM (lean kernel, 3 GiB, QEMU -icount);"
-echo "demo: this takes a while under software emulation"
+args="${IOPF_DEMO_ARGS:---tap}"
+tag=demo
+case ",$args," in
+*,--quick,*) tag=demo-quick ;;
+esac
+
+mkdir -p "$results" "$logdir"
+echo "$tag: two runs of iopf_bench in one VM (lean kernel, 3 GiB, QEMU -icount);"
+echo "$tag: this takes a while under software emulation"
+# The CSV blocks go to files, not to the terminal; sed -u (not awk, which
+# may read its input in blocks) so that every line shows when it comes.
+# host.log keeps what was shown, for the verdict line at the end.
 set +e
 IOPF_VM_MEM=3G IOPF_VM_ICOUNT="${IOPF_DEMO_ICOUNT:-3}" \
-	IOPF_VM_APPEND="iopf.bench=${IOPF_DEMO_ARGS:---tap}" \
+	IOPF_VM_APPEND="iopf.bench=$args" IOPF_VM_LABEL="$tag" IOPF_VM_SUMMARY=no \
 	"$top/scripts/run-vm.sh" "$kernel" "$initrd" demo "$logdir" "$limit" |
-	awk '/^csv-begin/ { skip = 1 } !skip { print } /^csv-end/ { skip = 0 }'
+	sed -u '/^csv-begin/,/^csv-end/d' | tee "$logdir/host.log"
 rc=${PIPESTATUS[0]}
 set -e
 
 # Split the CSV blocks: results/run1/<name>.csv, results/run2/<name>.csv
-rm -rf "$results/run1" "$results/run2"
+rm -rf "$results/run1" "$results/run2" "$results/repeatability.txt"
+plots=""
 awk -v dir="$results" '
 	/^bench-run / { run = $2; system("mkdir -p " dir "/run" run) }
 	/^csv-end/ { out = ""; next }
@@ -40,7 +54,7 @@ differ() {
 	local name="$1" nkey="$2"
 	shift 2
 	paste -d, "$results/run1/$name.csv" "$results/run2/$name.csv" |
-		awk -F, -v name="$name" -v nkey="$nkey" -v cols="$*" '
+		awk -F, -v tag="$tag" -v name="$name" -v nkey="$nkey" -v cols="$*" '
 		NR == 1 { half = NF / 2; for (i = 1; i <= half; i++) h[i] = $i; next }
 		{
 			key = $1
@@ -58,7 +72,7 @@ differ() {
 		}
 		END {
 			if (n)
-				printf "demo: run 1 vs run 2, %-10s %3d figures: mean difference %5.2f%%, largest %6.2f%% (%s)\n", name, n, 100 * sum / n, 100 * max, what
+				printf "%s: run 1 vs run 2, %-10s %3d figures: mean difference %5.2f%%, largest %6.2f%% (%s)\n", tag, name, n, 100 * sum / n, 100 * max, what
 		}'
 }
 
@@ -69,10 +83,25 @@ if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
 		differ startup 1 2 3 4 5 6
 		differ density 2 4
 		# The benchmark's own verdict on density, per run
-		awk '/^bench-run / { run = $2 } /^fit: / { print "demo: run " run ": " $0 }' \
-			"$logdir/output.log"
+		awk -v tag="$tag" '/^bench-run / { run = $2 }
+			/^fit: / { print tag ": run " run ": " $0 }' "$logdir/output.log"
 	} | tee "$results/repeatability.txt"
 	"$top/scripts/demo-plots.sh" "$results/run1" "$results"
+	plots="startup.png fault_cost.png sparse.png density.png"
 fi
-echo "demo: results in $results"
+
+echo "$tag: summary"
+"$top/scripts/progress.sh" --summary "$tag" "$logdir"
+echo "$tag: tables: $results/output.log"
+for run in run1 run2; do
+	[ -d "$results/$run" ] || continue
+	echo "$tag: CSV files: $results/$run/:" \
+		"$(cd "$results/$run" && echo *.csv)"
+done
+if [ -n "$plots" ]; then
+	echo "$tag: run 1 vs run 2: $results/repeatability.txt"
+	echo "$tag: plots: $results/: $plots"
+fi
+# The benchmark's verdict (its TAP lines, both runs) stays the last line
+grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/host.log" | tail -n 1 || true
 exit "$rc"

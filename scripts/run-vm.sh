@@ -3,7 +3,11 @@
 # guest suite.
 #   run-vm.sh BZIMAGE INITRAMFS SUITE LOGDIR [TIMEOUT_S]
 # LOGDIR/console.log gets the kernel console (ttyS0), LOGDIR/output.log the
-# suite's output (ttyS1), which is also streamed to stdout as it arrives.
+# suite's output (ttyS1), which is also streamed to stdout as it arrives,
+# with progress lines (scripts/progress.sh) in place of the guest's step
+# markers, prefixed with IOPF_VM_LABEL (default: the suite); tee -p keeps
+# output.log whole even if that filter were to fail. Then the time each
+# step took, unless IOPF_VM_SUMMARY=no (the caller prints it).
 # Exit status: that of scripts/verdict.sh on the two logs.
 set -eu
 
@@ -16,6 +20,7 @@ limit="${5:-2400}"
 mem="${IOPF_VM_MEM:-2G}"
 smp="${IOPF_VM_SMP:-2}"
 extra="${IOPF_VM_APPEND:-}"
+label="${IOPF_VM_LABEL:-$suite}"
 
 mkdir -p "$logdir"
 rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc"
@@ -37,8 +42,12 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \
 	-serial "file:$logdir/console.log" -serial stdio \
-	</dev/null | stdbuf -oL tr -d '\r' | tee "$logdir/output.log"
+	</dev/null | stdbuf -oL tr -d '\r' | tee -p "$logdir/output.log" |
+	"$top/scripts/progress.sh" "$label" "$logdir"
 rc=${PIPESTATUS[0]}
 set -e
 echo "$rc" >"$logdir/qemu.rc"
+if [ "${IOPF_VM_SUMMARY:-yes}" != no ]; then
+	"$top/scripts/progress.sh" --summary "$label" "$logdir"
+fi
 exec "$top/scripts/verdict.sh" "$logdir" "$rc" "$limit"
