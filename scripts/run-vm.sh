@@ -8,6 +8,8 @@
 # markers, prefixed with IOPF_VM_LABEL (default: the suite); tee -p keeps
 # output.log whole even if that filter were to fail. Then the time each
 # step took, unless IOPF_VM_SUMMARY=no (the caller prints it).
+# LOGDIR/output.times has the same lines with the host time each arrived
+# at, for the slowest test cases (scripts/test-times.sh).
 # Exit status: that of scripts/verdict.sh on the two logs.
 set -eu
 
@@ -27,6 +29,7 @@ rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc"
 echo "vm: booting $(basename "$kernel") with suite '$suite' ($smp cpus, $mem, timeout ${limit}s)"
 echo "vm: console log: $logdir/console.log"
 
+vm_start=$SECONDS
 set +e
 # IOPF_VM_ICOUNT=N: count instructions (each 2^N ns of guest time) instead
 # of running on the host clock, so timings repeat. Single-threaded TCG.
@@ -42,11 +45,19 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \
 	-serial "file:$logdir/console.log" -serial stdio \
-	</dev/null | stdbuf -oL tr -d '\r' | tee -p "$logdir/output.log" |
+	</dev/null | stdbuf -oL tr -d '\r' |
+	"$top/scripts/stamp-lines.sh" "$logdir/output.times" |
+	tee -p "$logdir/output.log" |
 	"$top/scripts/progress.sh" "$label" "$logdir"
 rc=${PIPESTATUS[0]}
 set -e
 echo "$rc" >"$logdir/qemu.rc"
+echo "vm: the guest ran for $((SECONDS - vm_start)) s (limit ${limit}s)"
+slow="$("$top/scripts/test-times.sh" "$logdir" 5)"
+if [ -n "$slow" ]; then
+	echo "vm: slowest cases:"
+	echo "$slow" | sed 's/^/    /'
+fi
 if [ "${IOPF_VM_SUMMARY:-yes}" != no ]; then
 	"$top/scripts/progress.sh" --summary "$label" "$logdir"
 fi
