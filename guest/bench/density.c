@@ -161,6 +161,12 @@ void bench_density(struct bench *b, FILE *csv)
 		printf("\n== Density: no memory cgroup, skipped ==\n");
 		return;
 	}
+	/*
+	 * The budget is RAM: no swap for the guests, so a guest that does not
+	 * fit is killed instead of the whole cgroup slowing down on swap (the
+	 * VM has swap on zram for the tests).
+	 */
+	write_file(DENSITY_CG "/memory.swap.max", "0");
 
 	printf("\n== Density: guests of %zu MiB with a %zu MiB working set, %zu MiB budget (memory cgroup) ==\n",
 	       g_mib, w_mib, budget_mib);
