@@ -1,6 +1,9 @@
 #!/bin/bash
-# checkpatch.pl --strict over every patch of the series, with the script of
-# the pinned source.  Exits non-zero on any error, warning or check.
+# checkpatch.pl --strict over every patch of the series (or the patches
+# named, file names in patches/), with the script of the pinned source (and
+# Debian's python3, for spdxcheck's ply).  Exits non-zero on any error,
+# warning or check.
+#   checkpatch.sh [PATCH...]
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,5 +22,6 @@ while read -r p; do
 	else
 		echo "checkpatch: $p: clean"
 	fi
-done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series")
+done < <(if [ "$#" -gt 0 ]; then printf '%s\n' "$@"; else
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series"; fi)
 exit "$bad"

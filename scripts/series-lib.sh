@@ -23,16 +23,13 @@ series_patch() {
 		sed -n "${1}p"
 }
 
-# checkpatch_patch N: patch N is checkpatch.pl --strict clean, with the
-# script of the pinned source (Debian's python3 for spdxcheck's ply)
+# checkpatch_patch N: patch N is checkpatch.pl --strict clean
 checkpatch_patch() {
-	local n="$1" p out
+	local p
 
-	p="$(series_patch "$n")"
-	if ! out="$(cd "$tree" && PATH="/usr/bin:$PATH" ./scripts/checkpatch.pl \
-		--strict --no-tree -q "$top/patches/$p" 2>&1)" || [ -n "$out" ]; then
-		echo "$out" | sed 's/^/    /' >&2
-		echo "series: patch $n, $p, is not checkpatch --strict clean" >&2
+	p="$(series_patch "$1")"
+	if ! "$top/scripts/checkpatch.sh" "$p" >&2; then
+		echo "series: patch $1, $p, is not checkpatch --strict clean" >&2
 		return 1
 	fi
 }
