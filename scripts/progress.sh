@@ -8,7 +8,7 @@
 # step: which step, "k of N", the time since the VM started and an estimate
 # for the rest:
 #   check: suite 2 of 3: iommufd_fail_nth, 1m52s elapsed, about 5m30s left
-#   demo: section 7 of 10: run 2 fault_cost, 16m40s elapsed, about 13m left
+#   bench: section 7 of 10: run 2 fault_cost, 16m40s elapsed, about 13m left
 # The markers (guest/check, guest/demo, iopf_bench):
 #   # iopf-guest: suite K of N: NAME      step K of make check
 #   bench-run R of M                      run R of the benchmark starts
@@ -29,12 +29,14 @@
 set -eu
 
 # Seconds per step, in step order, of one run each on the README's 2-core
-# machine: make check (KASAN kernel), make demo, make demo-quick.
+# machine: make check (KASAN kernel), make demo, make bench, make
+# demo-quick.
 default_weights() {
 	case "$1" in
-	check) echo "132 16 203" ;;
-	demo) echo "878 3 1 94 122 788 3 1 89 117" ;;
-	demo-quick) echo "13 3 0 5 16 13 3 0 5 16" ;;
+	check) echo "132 16 5 203" ;;
+	demo) echo "90 3 1 25 60" ;;
+	bench) echo "878 3 1 94 122 788 3 1 89 117" ;;
+	demo-quick) echo "13 3 0 5 16" ;;
 	esac
 }
 

@@ -1,12 +1,15 @@
 #!/bin/bash
-# make demo: boot the lean kernel with the benchmark, run it twice under
-# QEMU's instruction counting, then write the tables, CSV files and plots
-# to the results directory and say how much the two runs differed. A line
-# per section says how far it is (scripts/progress.sh); the end is the time
-# each section took, where the files are, and the benchmark's TAP verdict.
+# make demo, make bench, make demo-quick: boot the lean kernel with the
+# benchmark, run it under QEMU's instruction counting, then write the
+# tables, CSV files and plots to the results directory and, with two runs,
+# say how much they differed. A line per section says how far it is
+# (scripts/progress.sh); the end is the time each section took, where the
+# files are, how long the make target took, and the benchmark's TAP
+# verdict.
 #   run-demo.sh BZIMAGE INITRAMFS LOGDIR RESULTS TIMEOUT_S
-# IOPF_DEMO_ARGS: the benchmark's options, commas for spaces; with --quick
-# the lines say demo-quick.
+# IOPF_DEMO_TAG: the target's name for its lines (default demo);
+# IOPF_DEMO_ARGS: the benchmark's options, commas for spaces;
+# IOPF_DEMO_RUNS: how many runs in the one VM (default 1).
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,27 +20,30 @@ results="$4"
 limit="$5"
 
 args="${IOPF_DEMO_ARGS:---tap}"
-tag=demo
-case ",$args," in
-*,--quick,*) tag=demo-quick ;;
+tag="${IOPF_DEMO_TAG:-demo}"
+runs="${IOPF_DEMO_RUNS:-1}"
+case "$runs" in
+1) what="one run" ;;
+2) what="two runs" ;;
+*) what="$runs runs" ;;
 esac
 
 mkdir -p "$results" "$logdir"
-echo "$tag: two runs of iopf_bench in one VM (lean kernel, 3 GiB, QEMU -icount);"
-echo "$tag: this takes a while under software emulation"
+echo "$tag: $what of iopf_bench in one VM (lean kernel, 3 GiB, QEMU -icount," \
+	"benchmark options: $(echo "$args" | tr ',' ' '))"
 # The CSV blocks go to files, not to the terminal; sed -u (not awk, which
 # may read its input in blocks) so that every line shows when it comes.
 # host.log keeps what was shown, for the verdict line at the end.
 set +e
 IOPF_VM_MEM=3G IOPF_VM_ICOUNT="${IOPF_DEMO_ICOUNT:-3}" \
-	IOPF_VM_APPEND="iopf.bench=$args" IOPF_VM_LABEL="$tag" IOPF_VM_SUMMARY=no \
+	IOPF_VM_APPEND="iopf.bench=$args iopf.runs=$runs" IOPF_VM_LABEL="$tag" IOPF_VM_SUMMARY=no \
 	"$top/scripts/run-vm.sh" "$kernel" "$initrd" demo "$logdir" "$limit" |
 	sed -u '/^csv-begin/,/^csv-end/d' | tee "$logdir/host.log"
 rc=${PIPESTATUS[0]}
 set -e
 
 # Split the CSV blocks: results/run1/<name>.csv, results/run2/<name>.csv
-rm -rf "$results/run1" "$results/run2" "$results/repeatability.txt"
+rm -rf "$results"/run[0-9]* "$results/repeatability.txt" "$results"/*.png
 plots=""
 awk -v dir="$results" '
 	/^bench-run / { run = $2; system("mkdir -p " dir "/run" run) }
@@ -86,6 +92,8 @@ if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
 		awk -v tag="$tag" '/^bench-run / { run = $2 }
 			/^fit: / { print tag ": run " run ": " $0 }' "$logdir/output.log"
 	} | tee "$results/repeatability.txt"
+fi
+if [ -f "$results/run1/table.csv" ]; then
 	"$top/scripts/demo-plots.sh" "$results/run1" "$results"
 	plots="startup.png fault_cost.png sparse.png density.png"
 fi
@@ -93,15 +101,17 @@ fi
 echo "$tag: summary"
 "$top/scripts/progress.sh" --summary "$tag" "$logdir"
 echo "$tag: tables: $results/output.log"
-for run in run1 run2; do
-	[ -d "$results/$run" ] || continue
-	echo "$tag: CSV files: $results/$run/:" \
-		"$(cd "$results/$run" && echo *.csv)"
+for run in "$results"/run[0-9]*; do
+	[ -d "$run" ] || continue
+	echo "$tag: CSV files: $run/:" "$(cd "$run" && echo *.csv)"
 done
-if [ -n "$plots" ]; then
+if [ -f "$results/repeatability.txt" ]; then
 	echo "$tag: run 1 vs run 2: $results/repeatability.txt"
-	echo "$tag: plots: $results/: $plots"
 fi
-# The benchmark's verdict (its TAP lines, both runs) stays the last line
+if [ -n "$plots" ]; then
+	echo "$tag: plots (run 1): $results/: $plots"
+fi
+"$top/scripts/elapsed.sh" "$tag" "$logdir"
+# The benchmark's verdict (its TAP lines, every run) stays the last line
 grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/host.log" | tail -n 1 || true
 exit "$rc"

@@ -7,7 +7,8 @@
 # with progress lines (scripts/progress.sh) in place of the guest's step
 # markers, prefixed with IOPF_VM_LABEL (default: the suite); tee -p keeps
 # output.log whole even if that filter were to fail. Then the time each
-# step took, unless IOPF_VM_SUMMARY=no (the caller prints it).
+# step took and how long the make target took (scripts/elapsed.sh), unless
+# IOPF_VM_SUMMARY=no (the caller prints them).
 # LOGDIR/output.times has the same lines with the host time each arrived
 # at, for the slowest test cases (scripts/test-times.sh).
 # Exit status: that of scripts/verdict.sh on the two logs.
@@ -25,11 +26,13 @@ extra="${IOPF_VM_APPEND:-}"
 label="${IOPF_VM_LABEL:-$suite}"
 
 mkdir -p "$logdir"
-rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc"
+rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc" \
+	"$logdir/vm.t0"
 echo "vm: booting $(basename "$kernel") with suite '$suite' ($smp cpus, $mem, timeout ${limit}s)"
 echo "vm: console log: $logdir/console.log"
 
 vm_start=$SECONDS
+echo "$EPOCHSECONDS" >"$logdir/vm.t0"
 set +e
 # IOPF_VM_ICOUNT=N: count instructions (each 2^N ns of guest time) instead
 # of running on the host clock, so timings repeat. Single-threaded TCG.
@@ -60,5 +63,6 @@ if [ -n "$slow" ]; then
 fi
 if [ "${IOPF_VM_SUMMARY:-yes}" != no ]; then
 	"$top/scripts/progress.sh" --summary "$label" "$logdir"
+	"$top/scripts/elapsed.sh" "$label" "$logdir"
 fi
 exec "$top/scripts/verdict.sh" "$logdir" "$rc" "$limit"

@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct section {
 	const char *name;	/* of its CSV block */
@@ -25,21 +26,77 @@ static const struct section {
 };
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
+/*
+ * How big each section runs. "full" is the publication run (make bench);
+ * "demo" keeps every section and every ratio at a size that runs in a few
+ * minutes under emulation (make demo); "quick" is a smoke test (make check).
+ */
+struct preset {
+	const char *name;
+	unsigned int sends_scale;
+	unsigned int samples;
+	size_t max_mib;		/* 0: as much as the VM allows */
+	struct density_cfg density;
+};
+
+static const struct preset presets[] = {
+	{ "full", 1, 2000, 0,
+	  { .budget_mib = 512, .g_mib = 128, .w_mib = 32,
+	    .max_guests = 24, .secs = 1.0 } },
+	{ "demo", 10, 500, 512,
+	  { .budget_mib = 256, .g_mib = 64, .w_mib = 16,
+	    .max_guests = 24, .secs = 0.5 } },
+	{ "quick", 100, 200, 128,
+	  { .budget_mib = 96, .g_mib = 32, .w_mib = 8,
+	    .max_guests = 16, .secs = 0.2 } },
+};
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: iopf_bench [--quick] [--tap] [--samples N] [--max-mib N]\n"
-		"  --quick      fewer sends, samples and sizes (smoke test)\n"
+		"usage: iopf_bench [--size full|demo|quick] [--tap] [--samples N] [--max-mib N]\n"
+		"  --size S     full (default): the publication sizes; demo: every\n"
+		"               section scaled to run in minutes; quick: a smoke test\n"
+		"  --quick      the same as --size quick\n"
 		"  --tap        TAP lines checking the figures are sane\n"
-		"  --samples N  samples for the per-fault cost (default 2000)\n"
-		"  --max-mib N  largest start-up map (default: 3/4 of MemAvailable,\n"
-		"               at most the mock IOMMU's aperture)\n");
+		"  --samples N  samples for the per-fault cost (default: the size's)\n"
+		"  --max-mib N  largest start-up map (default: the size's, at most\n"
+		"               3/4 of MemAvailable and the mock IOMMU's aperture)\n");
 	exit(2);
+}
+
+static const struct preset *find_preset(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i != sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(presets[i].name, name))
+			return &presets[i];
+	usage();
+	return NULL;
+}
+
+/* Say what a scaled-down run left out, so no figure is read as full size */
+static void print_scale(const struct bench *b, const struct preset *p)
+{
+	const struct preset *full = &presets[0];
+	const struct density_cfg *d = &b->density, *fd = &full->density;
+
+	printf("# iopf_bench: sizes: %s\n", p->name);
+	if (p == full)
+		return;
+	printf("# scaled down from the full run (make bench): RFC table sends divided by %u;\n"
+	       "#   %u samples per page cost (full: %u); start-up maps up to %zu MiB (full: what the VM holds);\n"
+	       "#   density: %zu MiB guests, %zu MiB working set, %zu MiB budget, %.1f s per step (full: %zu, %zu, %zu, %.1f)\n",
+	       b->sends_scale, b->samples, full->samples, b->max_mib,
+	       d->g_mib, d->w_mib, d->budget_mib, d->secs,
+	       fd->g_mib, fd->w_mib, fd->budget_mib, fd->secs);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 'S' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "tap", no_argument, NULL, 't' },
 		{ "samples", required_argument, NULL, 's' },
@@ -47,26 +104,22 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static const struct density_cfg density_full = {
-		.budget_mib = 512, .g_mib = 128, .w_mib = 32,
-		.max_guests = 24, .secs = 1.0,
-	};
-	static const struct density_cfg density_quick = {
-		.budget_mib = 96, .g_mib = 32, .w_mib = 8,
-		.max_guests = 16, .secs = 0.2,
-	};
-	struct bench b = { .samples = 2000 };
-	bool quick = false, tap = false;
+	const struct preset *size = &presets[0];
+	struct bench b = { 0 };
+	bool tap = false;
 	char *buf[NR_SECTIONS];
 	unsigned int i;
-	size_t sz;
+	size_t sz, avail;
 	FILE *csv;
 	int opt, bad = 0;
 
-	while ((opt = getopt_long(argc, argv, "qts:m:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "S:qts:m:h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'S':
+			size = find_preset(optarg);
+			break;
 		case 'q':
-			quick = true;
+			size = find_preset("quick");
 			break;
 		case 't':
 			tap = true;
@@ -81,17 +134,19 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
+	if (optind != argc)
+		usage();
+	b.samples = b.samples ?: size->samples;
 	if (b.samples < 100)
 		usage();
-	if (quick) {
-		b.samples = 200;
-		b.max_mib = b.max_mib ?: 128;
-	}
-	if (!b.max_mib)
-		b.max_mib = startup_max_mib();
-	b.sends_scale = quick ? 100 : 1;
-	b.density = quick ? density_quick : density_full;
+	b.max_mib = b.max_mib ?: size->max_mib;
+	avail = startup_max_mib();
+	if (!b.max_mib || b.max_mib > avail)
+		b.max_mib = avail;
+	b.sends_scale = size->sends_scale;
+	b.density = size->density;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	print_scale(&b, size);
 
 	for (i = 0; i != NR_SECTIONS; i++) {
 		/* For the host's progress lines: on stderr, stdout has the tables */

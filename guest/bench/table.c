@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The RFC's table: the device writes a message of 1 or 10 MiB, 1, 100 or
- * 1000 times (divided by --quick's scale), into fresh memory, through each
- * peer. The figure is the time against static pinning, and the page
- * requests the device sent: the first send pays for the faults, the later
- * ones find the pages mapped, so every on-demand peer trends to static.
+ * 1000 times (divided by the --size preset's scale), into fresh memory,
+ * through each peer. The figure is the time against static pinning, and
+ * the page requests the device sent: the first send pays for the faults,
+ * the later ones find the pages mapped, so every on-demand peer trends to
+ * static.
  *
  * Sanity: static takes no request, the on-demand and userspace peers do,
  * and the default policy sends no more requests than premap1 and maps no
