@@ -43,7 +43,7 @@ static const struct preset presets[] = {
 	{ "full", 1, 2000, 0,
 	  { .budget_mib = 512, .g_mib = 128, .w_mib = 32,
 	    .max_guests = 24, .secs = 1.0 } },
-	{ "demo", 10, 500, 512,
+	{ "demo", 10, 2000, 512,
 	  { .budget_mib = 256, .g_mib = 64, .w_mib = 16,
 	    .max_guests = 24, .secs = 0.5 } },
 	{ "quick", 100, 200, 128,
@@ -85,12 +85,19 @@ static void print_scale(const struct bench *b, const struct preset *p)
 	printf("# iopf_bench: sizes: %s\n", p->name);
 	if (p == full)
 		return;
-	printf("# scaled down from the full run (make bench): RFC table sends divided by %u;\n"
-	       "#   %u samples per page cost (full: %u); start-up maps up to %zu MiB (full: what the VM holds);\n"
-	       "#   density: %zu MiB guests, %zu MiB working set, %zu MiB budget, %.1f s per step (full: %zu, %zu, %zu, %.1f)\n",
-	       b->sends_scale, b->samples, full->samples, b->max_mib,
-	       d->g_mib, d->w_mib, d->budget_mib, d->secs,
-	       fd->g_mib, fd->w_mib, fd->budget_mib, fd->secs);
+	printf("# scaled down from the full run (make bench):\n");
+	if (b->sends_scale != full->sends_scale)
+		printf("#   RFC table: sends divided by %u\n", b->sends_scale);
+	if (b->samples != full->samples)
+		printf("#   cost of one page: %u samples (full: %u)\n",
+		       b->samples, full->samples);
+	printf("#   start-up: maps up to %zu MiB (full: as much as the VM holds)\n",
+	       b->max_mib);
+	if (d->g_mib != fd->g_mib || d->w_mib != fd->w_mib ||
+	    d->budget_mib != fd->budget_mib || d->secs != fd->secs)
+		printf("#   density: %zu MiB guests, %zu MiB working set, %zu MiB budget, %.1f s per step (full: %zu, %zu, %zu, %.1f)\n",
+		       d->g_mib, d->w_mib, d->budget_mib, d->secs,
+		       fd->g_mib, fd->w_mib, fd->budget_mib, fd->secs);
 }
 
 int main(int argc, char **argv)
