@@ -34,7 +34,7 @@ set -eu
 default_weights() {
 	case "$1" in
 	check) echo "132 16 5 203" ;;
-	demo) echo "90 3 1 25 60" ;;
+	demo) echo "68 2 1 18 70" ;;
 	bench) echo "878 3 1 94 122 788 3 1 89 117" ;;
 	demo-quick) echo "13 3 0 5 16" ;;
 	esac
