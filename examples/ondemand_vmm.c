@@ -133,6 +133,20 @@ static int device_dma(struct vmm *v, uint64_t iova, void *buf, size_t len,
 	return rc ? errno : 0;
 }
 
+/* Open iommufd, allocate an IOAS and attach the device to it */
+static void open_iommufd(struct vmm *v)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+	v->iommufd = open("/dev/iommu", O_RDWR);
+	if (v->iommufd < 0)
+		die("open /dev/iommu");
+	if (ioctl(v->iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		die("IOMMU_IOAS_ALLOC");
+	v->ioas_id = alloc.out_ioas_id;
+	attach_device(v);
+}
+
 /* Step 1: does this device take I/O page faults? */
 static bool device_can_fault(struct vmm *v)
 {
@@ -171,7 +185,6 @@ static void print_stats(const char *when, const struct iommu_ioas_iopf_stats *st
 
 static void part1_iommufd(struct vmm *v)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_ioas_map map = { .size = sizeof(map) };
 	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
 	struct iommu_option prefault = {
@@ -189,13 +202,7 @@ static void part1_iommufd(struct vmm *v)
 
 	if (!msg || !back)
 		die("malloc");
-	v->iommufd = open("/dev/iommu", O_RDWR);
-	if (v->iommufd < 0)
-		die("open /dev/iommu");
-	if (ioctl(v->iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		die("IOMMU_IOAS_ALLOC");
-	v->ioas_id = alloc.out_ioas_id;
-	attach_device(v);
+	open_iommufd(v);
 
 	step(v, device_can_fault(v), true,
 	     "IOMMU_GET_HW_INFO reports IOMMU_HW_CAP_IOPF for the device");
@@ -309,7 +316,6 @@ static int vfio_map(struct vmm *v, uint64_t iova, size_t off, size_t len,
  */
 static void part2_container(struct vmm *v)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_vfio_ioas set = {
 		.size = sizeof(set),
 		.op = IOMMU_VFIO_IOAS_SET,
@@ -322,13 +328,7 @@ static void part2_container(struct vmm *v)
 
 	if (!buf)
 		die("malloc");
-	v->iommufd = open("/dev/iommu", O_RDWR);
-	if (v->iommufd < 0)
-		die("open /dev/iommu");
-	if (ioctl(v->iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		die("IOMMU_IOAS_ALLOC");
-	v->ioas_id = alloc.out_ioas_id;
-	attach_device(v);
+	open_iommufd(v);
 	set.ioas_id = v->ioas_id;
 	if (ioctl(v->iommufd, IOMMU_VFIO_IOAS, &set))
 		die("IOMMU_VFIO_IOAS");

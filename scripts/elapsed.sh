@@ -11,16 +11,7 @@ label="${1:?label}"
 logdir="${2:?logdir}"
 now=$EPOCHSECONDS
 
-fmt() {
-	local s="$1"
-	if [ "$s" -lt 60 ]; then
-		REPLY="${s}s"
-	elif [ "$s" -lt 3600 ]; then
-		printf -v REPLY '%dm%02ds' $((s / 60)) $((s % 60))
-	else
-		printf -v REPLY '%dh%02dm%02ds' $((s / 3600)) $((s % 3600 / 60)) $((s % 60))
-	fi
-}
+. "$(dirname "$0")/fmt-time.sh"
 
 vm_t0="$(cat "$logdir/vm.t0" 2>/dev/null || true)"
 [[ $vm_t0 =~ ^[0-9]+$ ]] || exit 0

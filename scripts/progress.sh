@@ -106,17 +106,7 @@ label="${1:?label}"
 logdir="${2:?logdir}"
 t0=$EPOCHSECONDS
 
-# REPLY: S seconds as 45s, 3m05s, 1h02m
-fmt() {
-	local s="$1"
-	if [ "$s" -lt 60 ]; then
-		REPLY="${s}s"
-	elif [ "$s" -lt 3600 ]; then
-		printf -v REPLY '%dm%02ds' $((s / 60)) $((s % 60))
-	else
-		printf -v REPLY '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
-	fi
-}
+. "$(dirname "$0")/fmt-time.sh"
 
 # REPLY: an estimate of S seconds, which does not deserve seconds once it
 # runs to minutes
