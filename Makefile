@@ -10,16 +10,22 @@ B := $(TOP)/build
 SRC := $(B)/linux
 ST := tools/testing/selftests/iommu
 CHECK_TIMEOUT ?= 3000
+VTD_TIMEOUT ?= 1800
 
 .PHONY: help deps tree kernel-debug kernel-lean selftests initramfs-check \
-	bench-debug bench-lean examples initramfs-demo \
-	check demo bench demo-quick export tree-status checkpatch clean stress
+	bench-debug bench-lean examples vtd-prog qemu initramfs-demo \
+	check check-mock check-vtd demo bench demo-quick export tree-status \
+	checkpatch clean stress
 
 help:
 	@echo "make demo         the benchmark in a VM, every section scaled to minutes"
 	@echo "make bench        the full benchmark, twice in one VM (about 40 minutes)"
 	@echo "make demo-quick   a smoke-test pass of the benchmark (about a minute)"
-	@echo "make check        build the debug kernel and run every test in a VM"
+	@echo "make check        build the debug kernel and run every test in a VM:"
+	@echo "                  check-mock, then check-vtd"
+	@echo "make check-mock   the selftests, the example and the benchmark on the mock"
+	@echo "make check-vtd    end to end through intel-iommu with an emulated PRI"
+	@echo "                  device, in a QEMU built from Debian's source + qemu/patches"
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make tree-status  show work in build/linux not yet exported"
 	@echo "make checkpatch   run checkpatch.pl --strict on every patch"
@@ -79,18 +85,54 @@ $(B)/examples-debug/ondemand_vmm: $(TOP)/examples/ondemand_vmm.c \
 examples: kernel-debug
 	@$(MAKE) -s $(B)/examples-debug/ondemand_vmm
 
-CHECK_PROGS = $(B)/tests-debug/iommufd $(B)/tests-debug/iommufd_fail_nth \
-	$(B)/examples-debug/ondemand_vmm $(B)/bench-debug/iopf_bench
+# The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev
+$(B)/vtd-debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c \
+		$(B)/obj-debug/usr/include/linux/iommufd.h
+	@mkdir -p $(dir $@)
+	@echo "  CC       $@"
+	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-debug/usr/include -o $@ $<
+vtd-prog: kernel-debug
+	@$(MAKE) -s $(B)/vtd-debug/vtd_e2e
 
-initramfs-check: selftests examples bench-debug
+# QEMU from Debian's source package with qemu/patches, cached by content
+qemu: deps
+	@scripts/qemu-build.sh
+
+CHECK_PROGS = $(B)/tests-debug/iommufd $(B)/tests-debug/iommufd_fail_nth \
+	$(B)/examples-debug/ondemand_vmm $(B)/bench-debug/iopf_bench \
+	$(B)/vtd-debug/vtd_e2e
+
+initramfs-check: selftests examples bench-debug vtd-prog
 	@scripts/mkinitramfs.sh $(B)/initramfs-check.cpio $(CHECK_PROGS)
 
 initramfs-demo: bench-lean
 	@scripts/mkinitramfs.sh $(B)/initramfs-demo.cpio $(B)/bench-lean/iopf_bench
 
-check: initramfs-check
+# Both suites run even if the first fails; the last line adds them up.
+check: initramfs-check qemu
+	@rc=0; \
+	$(MAKE) -s --no-print-directory check-mock || rc=1; \
+	$(MAKE) -s --no-print-directory check-vtd || rc=1; \
+	scripts/verdict.sh --total $(B)/logs/check $(B)/logs/check-vtd; \
+	exit $$rc
+
+check-mock: initramfs-check
 	@scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
 		$(B)/initramfs-check.cpio check $(B)/logs/check $(CHECK_TIMEOUT)
+
+# q35 with QEMU's intel-iommu in scalable mode, page requests (x-prs, our
+# QEMU patch) and the device IOTLB, and iopf-testdev behind a root port.
+VTD_MACHINE = -machine q35 \
+	-device intel-iommu,intremap=on,x-scalable-mode=on,device-iotlb=on,x-prs=on \
+	-device pcie-root-port,id=rp0,chassis=1,slot=1 \
+	-device iopf-testdev,bus=rp0
+check-vtd: initramfs-check qemu
+	@IOPF_QEMU="$$(scripts/qemu-build.sh --path)" \
+		IOPF_VM_MACHINE="$(VTD_MACHINE)" \
+		IOPF_VM_APPEND="intel_iommu=on,sm_on" \
+		scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
+		$(B)/initramfs-check.cpio check-vtd $(B)/logs/check-vtd \
+		$(VTD_TIMEOUT)
 
 # The benchmark on the lean kernel under QEMU's instruction counting, then
 # tables, CSV files and plots in results/<target>/. make demo: every section

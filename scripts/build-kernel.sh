@@ -4,7 +4,8 @@
 # Output: build/obj-<flavour>/arch/x86/boot/bzImage and the installed uAPI
 # headers in build/obj-<flavour>/usr/include.
 #
-# The configuration is "make tinyconfig" plus configs/base.config plus
+# The configuration is "make tinyconfig" plus configs/base.config,
+# configs/vtd.config (the intel-iommu path of check-vtd) and
 # configs/<flavour>.config.  Every option a fragment asks for is checked in
 # the result: Kconfig drops an option silently when a dependency is missing.
 # The build is skipped when neither the tree nor the fragments changed since
@@ -16,10 +17,11 @@ top="$(cd "$(dirname "$0")/.." && pwd)"
 flavour="${1:?usage: build-kernel.sh debug|lean}"
 src="$top/build/linux"
 obj="$top/build/obj-$flavour"
-frags=("$top/configs/base.config" "$top/configs/$flavour.config")
+frags=("$top/configs/base.config" "$top/configs/vtd.config"
+	"$top/configs/$flavour.config")
 jobs="$(($(nproc) + 1))"
 
-[ -f "${frags[1]}" ] || { echo "kernel: no configs/$flavour.config" >&2; exit 2; }
+[ -f "${frags[2]}" ] || { echo "kernel: no configs/$flavour.config" >&2; exit 2; }
 mkdir -p "$obj"
 
 stamp_now() {

@@ -7,7 +7,8 @@ set -eu
 top="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: mkinitramfs.sh OUT.cpio PROGRAM...}"
 shift
-inputs=(/bin/busybox "$top/guest/init" "$top/guest/check" "$top/guest/stress" "$top/guest/demo" "$@")
+suites=(check check-vtd demo stress)
+inputs=(/bin/busybox "$top/guest/init" "${suites[@]/#/$top/guest/}" "$@")
 
 if [ -f "$out" ]; then
 	newer=0
@@ -22,10 +23,10 @@ fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,bench,suites,root}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,bench,vtd,suites,root}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$top/guest/init" "$stage/init"
-for s in check demo stress; do
+for s in "${suites[@]}"; do
 	[ -f "$top/guest/$s" ] && cp "$top/guest/$s" "$stage/suites/$s"
 done
 for p in "$@"; do
@@ -35,6 +36,8 @@ for p in "$@"; do
 	esac
 	case "$(basename "$p")" in
 	iopf_bench*) cp "$p" "$stage/bench/" ;;
+	# Needs the emulated IOMMU and device of check-vtd: not in /tests
+	vtd_*) cp "$p" "$stage/vtd/" ;;
 	*) cp "$p" "$stage/tests/" ;;
 	esac
 done

@@ -11,6 +11,10 @@
 # IOPF_VM_SUMMARY=no (the caller prints them).
 # LOGDIR/output.times has the same lines with the host time each arrived
 # at, for the slowest test cases (scripts/test-times.sh).
+# IOPF_QEMU: the QEMU binary (default: Debian's qemu-system-x86_64);
+# IOPF_VM_MACHINE: the machine and its devices, as QEMU arguments (default
+# "-machine pc"); check-vtd uses both for q35 with intel-iommu and the test
+# device (scripts/qemu-build.sh).
 # Exit status: that of scripts/verdict.sh on the two logs.
 set -eu
 
@@ -24,10 +28,12 @@ mem="${IOPF_VM_MEM:-2G}"
 smp="${IOPF_VM_SMP:-2}"
 extra="${IOPF_VM_APPEND:-}"
 label="${IOPF_VM_LABEL:-$suite}"
+qemu="${IOPF_QEMU:-qemu-system-x86_64}"
+read -r -a machine <<<"${IOPF_VM_MACHINE:--machine pc}"
 
 mkdir -p "$logdir"
 rm -f "$logdir/console.log" "$logdir/output.log" "$logdir/qemu.rc" \
-	"$logdir/vm.t0"
+	"$logdir/verdict" "$logdir/vm.t0"
 echo "vm: booting $(basename "$kernel") with suite '$suite' ($smp cpus, $mem, timeout ${limit}s)"
 echo "vm: console log: $logdir/console.log"
 
@@ -42,8 +48,8 @@ else
 	accel=(-accel tcg,thread=multi)
 fi
 
-timeout -k 10 "$limit" qemu-system-x86_64 \
-	-machine pc "${accel[@]}" -cpu max -smp "$smp" -m "$mem" \
+timeout -k 10 "$limit" "$qemu" \
+	"${machine[@]}" "${accel[@]}" -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \

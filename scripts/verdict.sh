@@ -3,8 +3,34 @@
 #   verdict.sh LOGDIR QEMU_RC TIMEOUT_S
 # Fails on a timeout, on a guest that did not finish, on any kernel splat in
 # console.log (printing the lines around it), and on any failed test case.
-# The last line is "N passed, N failed" (", N skipped" when some were).
+# The last line is "N passed, N failed" (", N skipped" when some were),
+# also written to LOGDIR/verdict.
+#   verdict.sh --total LOGDIR...
+# adds up the verdicts of several runs (make check: the mock and VT-d VMs);
+# a run with no verdict (it did not happen) counts as one failure.
 set -u
+
+if [ "${1:-}" = --total ]; then
+	shift
+	tp=0 tf=0 ts=0
+	for d in "$@"; do
+		read -r p _ f _ s _ <<<"$(tr -d , 2>/dev/null <"$d/verdict")"
+		if [ -z "${p:-}" ]; then
+			echo "vm: no verdict in $d"
+			p=0 f=1
+		fi
+		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + ${s:-0}))
+		p="" f="" s=""
+	done
+	echo "check: all suites:"
+	if [ "$ts" -gt 0 ]; then
+		echo "$tp passed, $tf failed, $ts skipped"
+	else
+		echo "$tp passed, $tf failed"
+	fi
+	[ "$tf" -eq 0 ]
+	exit
+fi
 
 logdir="$1"
 qrc="$2"
@@ -105,8 +131,9 @@ if [ "$bad" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "vm: counting the run itself as one failure"
 fi
 if [ "$skip" -gt 0 ]; then
-	echo "$pass passed, $fail failed, $skip skipped"
+	line="$pass passed, $fail failed, $skip skipped"
 else
-	echo "$pass passed, $fail failed"
+	line="$pass passed, $fail failed"
 fi
+echo "$line" | tee "$logdir/verdict"
 exit "$bad"

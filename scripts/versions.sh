@@ -12,3 +12,8 @@ KERNEL_TOPDIR="linux-source-6.12"
 # Author and Signed-off-by of the series' commits made in build/linux.
 PATCH_AUTHOR_NAME="IOPF VFIO developers"
 PATCH_AUTHOR_EMAIL="iopf-vfio@lists.localhost"
+# The QEMU that check-vtd builds (scripts/qemu-build.sh): Debian's qemu
+# source package, from the suite that has this version.
+QEMU_PIN_VERSION="1:10.2.2+ds-1"
+QEMU_SUITE="${QEMU_SUITE:-sid}"
+QEMU_DEB_VERSION="${QEMU_VERSION:-$QEMU_PIN_VERSION}"
