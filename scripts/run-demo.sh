@@ -10,6 +10,11 @@
 # IOPF_DEMO_TAG: the target's name for its lines (default demo);
 # IOPF_DEMO_ARGS: the benchmark's options, commas for spaces;
 # IOPF_DEMO_RUNS: how many runs in the one VM (default 1).
+# IOPF_DEMO_VTD_QEMU and IOPF_DEMO_VTD_MACHINE: a QEMU and a machine with
+# intel-iommu and iopf-testdev (make check-vtd's); with them, a second VM
+# runs the RFC's table on intel-iommu (section table_vtd: the mock cannot
+# share a 6.12 kernel with intel-iommu) and the end shows both tables'
+# ratios side by side.
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -98,6 +103,34 @@ if [ -f "$results/run1/table.csv" ]; then
 	plots="startup.png fault_cost.png sparse.png density.png"
 fi
 
+# The RFC's table on intel-iommu, in a VM of its own, then beside the mock's
+rm -rf "$results/vtd" "$results/table-side-by-side.txt"
+if [ -n "${IOPF_DEMO_VTD_QEMU:-}" ]; then
+	mkdir -p "$logdir/vtd" "$results/vtd"
+	echo "$tag: the RFC's table again, on intel-iommu with iopf-testdev (a second VM)"
+	set +e
+	IOPF_VM_MEM=3G IOPF_VM_ICOUNT="${IOPF_DEMO_ICOUNT:-3}" \
+		IOPF_QEMU="$IOPF_DEMO_VTD_QEMU" \
+		IOPF_VM_MACHINE="$IOPF_DEMO_VTD_MACHINE" \
+		IOPF_VM_APPEND="intel_iommu=on,sm_on iopf.bench=$args,--sections,table_vtd iopf.runs=1" \
+		IOPF_VM_LABEL="$tag-vtd" IOPF_VM_SUMMARY=no \
+		"$top/scripts/run-vm.sh" "$kernel" "$initrd" demo "$logdir/vtd" "$limit" |
+		sed -u '/^csv-begin/,/^csv-end/d' | tee "$logdir/vtd/host.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+	set -e
+	awk -v dir="$results/vtd" '
+		/^csv-end/ { out = ""; next }
+		/^csv-begin / { out = dir "/" $2 ".csv"; next }
+		out != "" { print > out }
+	' "$logdir/vtd/output.log"
+	cp "$logdir/vtd/output.log" "$results/vtd/output.log"
+	if [ -s "$results/run1/table.csv" ] && [ -s "$results/vtd/table_vtd.csv" ]; then
+		"$top/scripts/table-side-by-side.sh" "$results/run1/table.csv" \
+			"$results/vtd/table_vtd.csv" |
+			tee "$results/table-side-by-side.txt"
+	fi
+fi
+
 echo "$tag: summary"
 "$top/scripts/progress.sh" --summary "$tag" "$logdir"
 echo "$tag: tables: $results/output.log"
@@ -111,7 +144,15 @@ fi
 if [ -n "$plots" ]; then
 	echo "$tag: plots (run 1): $results/: $plots"
 fi
+if [ -f "$results/table-side-by-side.txt" ]; then
+	echo "$tag: the RFC's table, mock and intel-iommu: $results/table-side-by-side.txt"
+fi
 "$top/scripts/elapsed.sh" "$tag" "$logdir"
-# The benchmark's verdict (its TAP lines, every run) stays the last line
-grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/host.log" | tail -n 1 || true
+# The benchmark's verdict (its TAP lines, every run and VM) stays the last
+# line
+if [ -n "${IOPF_DEMO_VTD_QEMU:-}" ]; then
+	"$top/scripts/verdict.sh" --total "$logdir" "$logdir/vtd" | tail -n 1
+else
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/host.log" | tail -n 1 || true
+fi
 exit "$rc"

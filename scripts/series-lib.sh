@@ -41,7 +41,7 @@ build_prefix() {
 	git -C "$scratch" checkout -q --detach -f "$c"
 	mkdir -p "$obj" "$tests"
 	make_config "$scratch" "$obj" "$top/configs/base.config" \
-		"$top/configs/debug.config"
+		"$top/configs/vtd.config" "$top/configs/debug.config"
 	install_config "$obj"
 	if ! make -C "$scratch" O="$obj" -j"$(($(nproc) + 1))" bzImage \
 		>"$obj/build-$n.log" 2>&1 ||

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The device side every section shares: a fresh iommufd with one IOAS and
- * the mock device attached (IOMMU_TEST_OP_MOCK_DOMAIN), thin wrappers for
+ * the mock device attached (IOMMU_TEST_OP_MOCK_DOMAIN) or iopf-testdev
+ * (testdev.c), thin wrappers for
  * the ioctls the peers use (map, unmap, prefault window, the mock's DMA,
  * on-demand statistics), and the small helpers: the clock, errors, sorting
  * and the kB figures of /proc.
@@ -76,8 +77,8 @@ void set_prefault(struct ctx *c, uint64_t pages)
 		die("IOMMU_OPTION_IOPF_PREFAULT");
 }
 
-int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
-	void *uptr, uint32_t *faults)
+static int mock_dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
+		    void *uptr, uint32_t *faults)
 {
 	struct iommu_test_cmd cmd = {
 		.size = sizeof(cmd),
@@ -97,6 +98,15 @@ int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
 	return rc;
 }
 
+/* A DMA by the ctx's device: 0, or -1 with errno (ENXIO: INVALID) */
+int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
+	void *uptr, uint32_t *faults)
+{
+	if (c->dev)
+		return testdev_dma(c, flags, iova, len, faults);
+	return mock_dma(c, flags, iova, len, uptr, faults);
+}
+
 void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st)
 {
 	*st = (struct iommu_ioas_iopf_stats){
@@ -107,8 +117,8 @@ void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st)
 		die("IOMMU_IOAS_IOPF_STATS");
 }
 
-/* A fresh iommufd, IOAS and mock device */
-void ctx_open(struct ctx *c)
+/* A fresh iommufd and IOAS with @dev attached, or a mock device if NULL */
+void ctx_open_on(struct ctx *c, const struct testdev *dev)
 {
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_test_cmd mock = {
@@ -123,6 +133,11 @@ void ctx_open(struct ctx *c)
 	if (ioctl(c->fd, IOMMU_IOAS_ALLOC, &alloc))
 		die("IOMMU_IOAS_ALLOC");
 	c->ioas_id = alloc.out_ioas_id;
+	c->dev = dev;
+	if (dev) {
+		testdev_open(c);
+		return;
+	}
 	mock.id = c->ioas_id;
 	if (ioctl(c->fd, IOMMU_TEST_CMD, &mock))
 		die("IOMMU_TEST_OP_MOCK_DOMAIN");
@@ -131,8 +146,15 @@ void ctx_open(struct ctx *c)
 	c->idev_id = mock.mock_domain.out_idev_id;
 }
 
+void ctx_open(struct ctx *c)
+{
+	ctx_open_on(c, NULL);
+}
+
 void ctx_close(struct ctx *c)
 {
+	if (c->dev)
+		testdev_close(c);
 	close(c->fd);
 }
 

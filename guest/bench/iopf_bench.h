@@ -23,7 +23,9 @@
  * The files:
  *   device.c      the iommufd, IOAS and mock device; ioctl wrappers, helpers
  *   peers.c       a "guest" mapped one peer's way; the userspace resolver
- *   table.c       the RFC's table: message size x sends
+ *   table.c       the RFC's table: message size x sends, on the mock and,
+ *                 where the VM has it, on intel-iommu with iopf-testdev
+ *   testdev.c     QEMU's iopf-testdev through VFIO: the real-driver device
  *   sparse.c      sparse DMA: what gets mapped that is never touched
  *   fault_cost.c  the cost of one page, against a CPU fault and a pin+map
  *   startup.c     time to map guest memory, iommufd and VFIO type1
@@ -50,9 +52,24 @@
 #define MOCK_IOVA MOCK_APERTURE_START
 
 enum peer { P_STATIC, P_PREMAP1, P_WINDOW512, P_USERSPACE, P_KERNEL, P_NR };
+
+/* The sections, in the order they run (main.c) */
+enum section_id {
+	S_TABLE, S_TABLE_VTD, S_SPARSE, S_FAULT_COST, S_STARTUP, S_DENSITY,
+	S_NR
+};
 extern const char *const peer_names[P_NR];
 
-/* One iommufd with one IOAS and one mock device attached to it */
+/* QEMU's iopf-testdev, given to vfio-pci (testdev.c) */
+struct testdev {
+	char bdf[32];
+	char cdev[96];		/* /dev/vfio/devices/vfioN */
+};
+
+/*
+ * One iommufd with one IOAS and one device attached to it: the mock, or
+ * iopf-testdev through its VFIO cdev when @dev is set.
+ */
 struct ctx {
 	int fd;
 	uint32_t ioas_id;
@@ -60,6 +77,10 @@ struct ctx {
 	uint32_t hwpt_id;
 	uint32_t idev_id;
 	long page_size;
+	const struct testdev *dev;
+	int dev_fd;
+	volatile uint8_t *bar;
+	size_t bar_size;
 };
 
 /* A resolver thread standing for a VMM that handles faults in userspace */
@@ -89,6 +110,7 @@ struct guest {
 
 /* What the sections found, for the TAP verdict (output.c) */
 struct sanity {
+	bool ran[S_NR];		/* --sections: which ran */
 	unsigned long static_requests;
 	unsigned long ondemand_requests;
 	unsigned long userspace_requests;
@@ -100,6 +122,10 @@ struct sanity {
 	bool enable_unpins;
 	bool density_more;
 	long pinned_after_kb;
+	bool vtd_ran;		/* the VM has iopf-testdev */
+	unsigned long vtd_static_requests;
+	unsigned long vtd_ondemand_requests;
+	unsigned long vtd_userspace_requests;
 };
 
 /* Density: guests of @g_mib with a working set of @w_mib in @budget_mib */
@@ -118,6 +144,8 @@ struct bench {
 	size_t max_mib;			/* largest start-up map */
 	struct density_cfg density;
 	struct sanity check;
+	bool has_vtd;			/* testdev_find() found it */
+	struct testdev vtd;
 };
 
 /* device.c */
@@ -131,19 +159,31 @@ int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
 	void *uptr, uint32_t *faults);
 void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st);
 void ctx_open(struct ctx *c);
+void ctx_open_on(struct ctx *c, const struct testdev *dev);
 void ctx_close(struct ctx *c);
 int cmp_double(const void *a, const void *b);
 long proc_kb(const char *path, const char *key);
 long vm_pinned_kb(void);
 
+/* testdev.c */
+bool testdev_find(struct testdev *td);
+void testdev_open(struct ctx *c);
+void testdev_attach(struct ctx *c, uint32_t pt_id);
+void testdev_close(struct ctx *c);
+int testdev_dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
+		uint32_t *faults);
+
 /* peers.c */
 int guest_try_start(struct guest *g, enum peer peer, size_t len);
+int guest_try_start_on(struct guest *g, enum peer peer, size_t len,
+		       const struct testdev *dev);
 void guest_start(struct guest *g, enum peer peer, size_t len);
 uint64_t guest_mapped_pages(struct guest *g);
 void guest_stop(struct guest *g);
 
 /* The sections, each writing its CSV to @csv */
 void bench_table(struct bench *b, FILE *csv);
+void bench_table_vtd(struct bench *b, FILE *csv);
 void bench_sparse(struct bench *b, FILE *csv);
 void bench_fault_cost(struct bench *b, FILE *csv);
 void bench_startup(struct bench *b, FILE *csv);

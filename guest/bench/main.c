@@ -3,7 +3,9 @@
  * iopf_bench's options, and the sections in the order they run: each one
  * prints its table as it goes and fills a CSV buffer; the CSV blocks follow
  * once every section is done, then what is still pinned, then (--tap) the
- * verdict. Before each section, a "# iopf_bench: section K of N: NAME" line
+ * verdict. --sections runs only the sections named (make demo's second VM,
+ * on intel-iommu, runs table_vtd alone). Before each section, a
+ * "# iopf_bench: section K of N: NAME" line
  * on stderr says what runs (the host turns it into a progress line). The
  * exit status is 0, 1 for a failed TAP line or a failed call, 2 for bad
  * options.
@@ -19,12 +21,14 @@ static const struct section {
 	void (*run)(struct bench *b, FILE *csv);
 } sections[] = {
 	{ "table", bench_table },
+	{ "table_vtd", bench_table_vtd },
 	{ "sparse", bench_sparse },
 	{ "fault_cost", bench_fault_cost },
 	{ "startup", bench_startup },
 	{ "density", bench_density },
 };
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+_Static_assert(NR_SECTIONS == S_NR, "sections[] follows enum section");
 
 /*
  * How big each section runs. "full" is the publication run (make bench);
@@ -51,10 +55,22 @@ static const struct preset presets[] = {
 	    .max_guests = 16, .secs = 0.2 } },
 };
 
+/* Whether @name is one of the comma-separated @list */
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *list; list += strcspn(list, ","), list += !!*list)
+		if (!strncmp(list, name, n) && (list[n] == ',' || !list[n]))
+			return true;
+	return false;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: iopf_bench [--size full|demo|quick] [--tap] [--samples N] [--max-mib N]\n"
+		"                  [--sections NAME,...]\n"
 		"  --size S     full (default): the publication sizes; demo: every\n"
 		"               section scaled to run in minutes; quick: a smoke test\n"
 		"  --quick      the same as --size quick\n"
@@ -108,6 +124,7 @@ int main(int argc, char **argv)
 		{ "tap", no_argument, NULL, 't' },
 		{ "samples", required_argument, NULL, 's' },
 		{ "max-mib", required_argument, NULL, 'm' },
+		{ "sections", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -115,12 +132,13 @@ int main(int argc, char **argv)
 	struct bench b = { 0 };
 	bool tap = false;
 	char *buf[NR_SECTIONS];
-	unsigned int i;
+	const char *only = NULL;
+	unsigned int i, k, nr;
 	size_t sz, avail;
 	FILE *csv;
 	int opt, bad = 0;
 
-	while ((opt = getopt_long(argc, argv, "S:qts:m:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "S:qts:m:x:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
 			size = find_preset(optarg);
@@ -136,6 +154,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			b.max_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'x':
+			only = optarg;
 			break;
 		default:
 			usage();
@@ -154,11 +175,23 @@ int main(int argc, char **argv)
 	b.density = size->density;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_scale(&b, size);
+	b.has_vtd = testdev_find(&b.vtd);
+	if (b.has_vtd)
+		printf("intel-iommu device: iopf-testdev %s (%s)\n", b.vtd.bdf,
+		       b.vtd.cdev);
 
-	for (i = 0; i != NR_SECTIONS; i++) {
+	for (nr = 0, i = 0; i != NR_SECTIONS; i++) {
+		b.check.ran[i] = !only || in_list(only, sections[i].name);
+		nr += b.check.ran[i];
+	}
+	if (!nr)
+		usage();
+	for (k = 0, i = 0; i != NR_SECTIONS; i++) {
+		if (!b.check.ran[i])
+			continue;
 		/* For the host's progress lines: on stderr, stdout has the tables */
-		fprintf(stderr, "# iopf_bench: section %u of %zu: %s\n", i + 1,
-			NR_SECTIONS, sections[i].name);
+		fprintf(stderr, "# iopf_bench: section %u of %u: %s\n", ++k, nr,
+			sections[i].name);
 		csv = open_memstream(&buf[i], &sz);
 		if (!csv)
 			die("open_memstream");
@@ -166,7 +199,8 @@ int main(int argc, char **argv)
 		fclose(csv);
 	}
 	for (i = 0; i != NR_SECTIONS; i++)
-		csv_flush(sections[i].name, buf[i]);
+		if (b.check.ran[i])
+			csv_flush(sections[i].name, buf[i]);
 	/* Every guest of every section is gone: so must be every pin */
 	b.check.pinned_after_kb = vm_pinned_kb();
 	printf("pinned after the last guest stopped: %ld kB\n",

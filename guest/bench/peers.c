@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The peers: one "guest" (fresh anonymous memory and its own mock device)
+ * The peers: one "guest" (fresh anonymous memory and its own mock device,
+ * or iopf-testdev)
  * mapped each peer's way, timed (map_secs: what a VMM waits for at start),
  * and asked afterwards how many of its pages have a translation.
  *
@@ -85,14 +86,20 @@ static int attach_fault_hwpt(struct ctx *c, uint32_t *hwpt_id)
 	if (ioctl(c->fd, IOMMU_HWPT_ALLOC, &halloc))
 		die("IOMMU_HWPT_ALLOC");
 	replace.mock_domain_replace.pt_id = halloc.out_hwpt_id;
-	if (ioctl(c->fd, IOMMU_TEST_CMD, &replace))
+	if (c->dev)
+		testdev_attach(c, halloc.out_hwpt_id);
+	else if (ioctl(c->fd, IOMMU_TEST_CMD, &replace))
 		die("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE");
 	*hwpt_id = halloc.out_hwpt_id;
 	return falloc.out_fault_fd;
 }
 
-/* Start @g as @peer: the map's result, which may fail (a full cgroup) */
-int guest_try_start(struct guest *g, enum peer peer, size_t len)
+/*
+ * Start @g as @peer on @dev (the mock if NULL): the map's result, which may
+ * fail (a full cgroup)
+ */
+int guest_try_start_on(struct guest *g, enum peer peer, size_t len,
+		       const struct testdev *dev)
 {
 	double t0;
 	int rc = 0;
@@ -100,7 +107,7 @@ int guest_try_start(struct guest *g, enum peer peer, size_t len)
 	memset(g, 0, sizeof(*g));
 	g->peer = peer;
 	g->len = len;
-	ctx_open(&g->c);
+	ctx_open_on(&g->c, dev);
 	g->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->mem == MAP_FAILED)
@@ -144,6 +151,11 @@ int guest_try_start(struct guest *g, enum peer peer, size_t len)
 	}
 	g->map_secs = now() - t0;
 	return rc;
+}
+
+int guest_try_start(struct guest *g, enum peer peer, size_t len)
+{
+	return guest_try_start_on(g, peer, len, NULL);
 }
 
 /* Start @g as @peer, or die */
