@@ -60,13 +60,14 @@ selftests: kernel-debug
 # The benchmark, against the uAPI headers of the kernel it runs on.
 BENCH_CFLAGS := -O2 -Wall -Wextra -Werror -static
 BENCH_C := $(wildcard $(TOP)/guest/bench/*.c)
-BENCH_H := $(wildcard $(TOP)/guest/bench/*.h) \
+BENCH_H := $(wildcard $(TOP)/guest/bench/*.h) $(TOP)/guest/include/iopf_testdev.h \
 	$(SRC)/drivers/iommu/iommufd/iommufd_test.h
 $(B)/bench-%/iopf_bench: $(BENCH_C) $(BENCH_H) $(B)/obj-%/usr/include/linux/iommufd.h
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
 	@$(CC) $(BENCH_CFLAGS) -isystem $(B)/obj-$*/usr/include \
-		-I $(SRC)/drivers/iommu/iommufd -o $@ $(BENCH_C) -lpthread
+		-I $(SRC)/drivers/iommu/iommufd -I $(TOP)/guest/include \
+		-o $@ $(BENCH_C) -lpthread
 
 bench-debug: kernel-debug
 	@$(MAKE) -s $(B)/bench-debug/iopf_bench
@@ -86,11 +87,12 @@ examples: kernel-debug
 	@$(MAKE) -s $(B)/examples-debug/ondemand_vmm
 
 # The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev
-$(B)/vtd-debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c \
+$(B)/vtd-debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c $(TOP)/guest/include/iopf_testdev.h \
 		$(B)/obj-debug/usr/include/linux/iommufd.h
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
-	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-debug/usr/include -o $@ $<
+	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-debug/usr/include \
+		-I $(TOP)/guest/include -o $@ $<
 vtd-prog: kernel-debug
 	@$(MAKE) -s $(B)/vtd-debug/vtd_e2e
 

@@ -29,24 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TESTDEV_VENDOR	0x1b36
-#define TESTDEV_DEVICE	0x0015
-#define TESTDEV_ID	0x46504f49	/* "IOPF" */
-
-/* BAR0 registers (QEMU's docs/specs/iopf-testdev.rst) */
-#define REG_ID		0x00
-#define REG_DMA_IOVA	0x08
-#define REG_DMA_LEN	0x10
-#define REG_SEED	0x18
-#define REG_CMD		0x20
-#define REG_STATUS	0x24
-#define REG_ERROR	0x28
-#define REG_DMA_PRQS	0x40
-#define CMD_START	(1u << 0)
-#define CMD_WRITE	(1u << 1)
-#define CMD_ABORT	(1u << 2)
-#define ST_BUSY		(1u << 0)
-#define ST_DONE		(1u << 1)
+#include "iopf_testdev.h"
 
 /* A transfer that takes longer is stuck: even 10 MiB of faults is seconds */
 #define TESTDEV_LIMIT_S	600
