@@ -46,11 +46,29 @@ plot "$run/sparse.csv" using 4:xtic(1) skip 1 title "untouched but mapped", \
      "" using 2 skip 1 title "page requests"
 
 set output "$out/density.png"
-set title "Density: aggregate DMA throughput as guests are added (memory cgroup budget)"
+# x: guests; the top axis and the dashed line say where their memory
+# passes the RAM (ram_mib over one guest's MiB). The static line ends
+# where its map fails; the cross marks that map (ENOMEM). column(N), not
+# \$N: this is an unquoted here-document.
+set title "Density: aggregate DMA throughput as guests are added past the RAM (swap on zram)"
 set style data linespoints
-set xtics norotate
+set xtics norotate nomirror
 set xlabel "guests"
-set ylabel "MiB/s"
-plot "< grep '^static,' $run/density.csv" using 2:4 title "static pinning", \
-     "< grep '^kernel,' $run/density.csv" using 2:4 title "on demand"
+set ylabel "MiB/s, all guests' devices"
+set yrange [0:*]
+stats "$run/density.csv" using (column(3) / column(2)) skip 1 nooutput
+guest_mib = STATS_min
+stats "$run/density.csv" using 5 skip 1 nooutput
+ram_mib = STATS_max
+ram_n = ram_mib / guest_mib
+set link x2 via x * guest_mib / ram_mib inverse x * ram_mib / guest_mib
+set x2label "guests' memory / RAM"
+set x2tics 0.5 format "%.1fx"
+set arrow 1 from ram_n, graph 0 to ram_n, graph 1 nohead dt 2 lc rgb "gray40"
+set label 1 "RAM" at ram_n, graph 0.1 offset 0.5, 0 textcolor rgb "gray40"
+set key below
+plot "< grep '^static,' $run/density.csv" using 2:(strcol(6) eq "ok" ? column(4) : 1/0) title "static: pinned (RLIMIT_MEMLOCK 3/4 of RAM)", \
+     "< grep '^static,' $run/density.csv" using 2:(strcol(6) eq "ok" ? 1/0 : 0) with points pt 2 ps 2 lw 2 title "static: the next map fails (ENOMEM)", \
+     "< grep '^kernel,' $run/density.csv" using 2:4 title "on demand: the guest's CPU reads what its device wrote", \
+     "< grep '^kernel-dev,' $run/density.csv" using 2:4 title "on demand: device-only working set (reclaim cannot see it used)"
 GP

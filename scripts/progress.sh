@@ -34,9 +34,9 @@ set -eu
 default_weights() {
 	case "$1" in
 	check) echo "132 16 5 203" ;;
-	demo) echo "68 0 2 1 18 70" ;;
-	bench) echo "878 0 3 1 94 122 788 0 3 1 89 117" ;;
-	demo-quick) echo "13 0 3 0 5 16" ;;
+	demo) echo "68 0 2 1 8 18 93" ;;
+	bench) echo "878 0 3 1 8 94 122 788 0 3 1 8 89 117" ;;
+	demo-quick) echo "13 0 3 0 2 5 21" ;;
 	esac
 }
 

@@ -117,14 +117,10 @@ void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st)
 		die("IOMMU_IOAS_IOPF_STATS");
 }
 
-/* A fresh iommufd and IOAS with @dev attached, or a mock device if NULL */
-void ctx_open_on(struct ctx *c, const struct testdev *dev)
+/* A fresh iommufd and IOAS, nothing attached */
+static void ctx_open_ioas(struct ctx *c)
 {
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_test_cmd mock = {
-		.size = sizeof(mock),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
-	};
 
 	c->page_size = sysconf(_SC_PAGESIZE);
 	c->fd = open("/dev/iommu", O_RDWR);
@@ -133,6 +129,39 @@ void ctx_open_on(struct ctx *c, const struct testdev *dev)
 	if (ioctl(c->fd, IOMMU_IOAS_ALLOC, &alloc))
 		die("IOMMU_IOAS_ALLOC");
 	c->ioas_id = alloc.out_ioas_id;
+	c->dev = NULL;
+}
+
+/*
+ * A fresh iommufd and IOAS with a mock device in huge-IOVA mode: its domain
+ * has huge IOMMU pages (MOCK_FLAGS_DEVICE_HUGE_IOVA) besides 2 KiB ones
+ */
+void ctx_open_huge(struct ctx *c)
+{
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_HUGE_IOVA,
+	};
+
+	ctx_open_ioas(c);
+	mock.id = c->ioas_id;
+	if (ioctl(c->fd, IOMMU_TEST_CMD, &mock))
+		die("IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS");
+	c->stdev_id = mock.mock_domain_flags.out_stdev_id;
+	c->hwpt_id = mock.mock_domain_flags.out_hwpt_id;
+	c->idev_id = mock.mock_domain_flags.out_idev_id;
+}
+
+/* A fresh iommufd and IOAS with @dev attached, or a mock device if NULL */
+void ctx_open_on(struct ctx *c, const struct testdev *dev)
+{
+	struct iommu_test_cmd mock = {
+		.size = sizeof(mock),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+	};
+
+	ctx_open_ioas(c);
 	c->dev = dev;
 	if (dev) {
 		testdev_open(c);

@@ -28,8 +28,10 @@
  *   testdev.c     QEMU's iopf-testdev through VFIO: the real-driver device
  *   sparse.c      sparse DMA: what gets mapped that is never touched
  *   fault_cost.c  the cost of one page, against a CPU fault and a pin+map
+ *   stages.c      one page request stage by stage, from trace events
  *   startup.c     time to map guest memory, iommufd and VFIO type1
- *   density.c     guests that fit in a memory cgroup, aggregate throughput
+ *   density.c     overcommit: guests until their memory is several times
+ *                 the RAM, aggregate throughput, nothing lost
  *   output.c      CSV blocks and the TAP verdict
  *   main.c        options, and the sections in order
  *
@@ -55,8 +57,8 @@ enum peer { P_STATIC, P_PREMAP1, P_WINDOW512, P_USERSPACE, P_KERNEL, P_NR };
 
 /* The sections, in the order they run (main.c) */
 enum section_id {
-	S_TABLE, S_TABLE_VTD, S_SPARSE, S_FAULT_COST, S_STARTUP, S_DENSITY,
-	S_NR
+	S_TABLE, S_TABLE_VTD, S_SPARSE, S_FAULT_COST, S_STAGES, S_STARTUP,
+	S_DENSITY, S_NR
 };
 extern const char *const peer_names[P_NR];
 
@@ -92,6 +94,16 @@ struct resolver {
 	size_t len;
 	bool stop;	/* __atomic */
 	unsigned long mapped;	/* pages this resolver mapped */
+	/*
+	 * stages.c: when @max_stamps (__atomic) is set, the times (now()) at
+	 * which the first @max_stamps groups were read and mapped
+	 */
+	struct resolver_stamp {
+		double read;
+		double mapped;
+	} *stamps;
+	unsigned int max_stamps;
+	unsigned int nr_stamps;
 };
 
 /*
@@ -118,9 +130,16 @@ struct sanity {
 	bool costs_positive;
 	bool cpu_faults_real;
 	bool faults_cost_more;
+	bool huge_data_ok;	/* table: the huge-IOVA send's bytes arrived */
+	bool huge_thp;		/* and its memory was all THP */
+	unsigned int huge_requests;
+	bool stages_complete;	/* nine in ten samples traced complete */
+	bool stages_positive;
 	bool startup_faster;
 	bool enable_unpins;
 	bool density_more;
+	bool density_no_loss;	/* no failed DMA, lost byte or lost guest */
+	bool density_pin_enomem;	/* pinning stopped at ENOMEM, no OOM kill */
 	long pinned_after_kb;
 	bool vtd_ran;		/* the VM has iopf-testdev */
 	unsigned long vtd_static_requests;
@@ -128,13 +147,17 @@ struct sanity {
 	unsigned long vtd_userspace_requests;
 };
 
-/* Density: guests of @g_mib with a working set of @w_mib in @budget_mib */
+/*
+ * Density: the VM shrunk to MemTotal / @ram_div by a balloon (1: all of
+ * it), guests of 1/@guest_div of what is left with a working set of
+ * 1/@ws_div of that, added until their memory is @overcommit times it.
+ */
 struct density_cfg {
-	size_t budget_mib;
-	size_t g_mib;
-	size_t w_mib;
-	unsigned int max_guests;
-	double secs;		/* of DMA per step, per guest */
+	unsigned int ram_div;
+	unsigned int guest_div;
+	unsigned int ws_div;
+	unsigned int overcommit;
+	double secs;		/* the window measured after each guest joins */
 };
 
 /* One run: set by main() from the options, read by every section */
@@ -160,6 +183,7 @@ int dma(struct ctx *c, uint32_t flags, uint64_t iova, size_t len,
 void iopf_stats(struct ctx *c, struct iommu_ioas_iopf_stats *st);
 void ctx_open(struct ctx *c);
 void ctx_open_on(struct ctx *c, const struct testdev *dev);
+void ctx_open_huge(struct ctx *c);
 void ctx_close(struct ctx *c);
 int cmp_double(const void *a, const void *b);
 long proc_kb(const char *path, const char *key);
@@ -186,6 +210,7 @@ void bench_table(struct bench *b, FILE *csv);
 void bench_table_vtd(struct bench *b, FILE *csv);
 void bench_sparse(struct bench *b, FILE *csv);
 void bench_fault_cost(struct bench *b, FILE *csv);
+void bench_stages(struct bench *b, FILE *csv);
 void bench_startup(struct bench *b, FILE *csv);
 void bench_density(struct bench *b, FILE *csv);
 size_t startup_max_mib(void);

@@ -24,6 +24,7 @@ static const struct section {
 	{ "table_vtd", bench_table_vtd },
 	{ "sparse", bench_sparse },
 	{ "fault_cost", bench_fault_cost },
+	{ "stages", bench_stages },
 	{ "startup", bench_startup },
 	{ "density", bench_density },
 };
@@ -45,23 +46,27 @@ struct preset {
 
 static const struct preset presets[] = {
 	{ "full", 1, 2000, 0,
-	  { .budget_mib = 512, .g_mib = 128, .w_mib = 32,
-	    .max_guests = 24, .secs = 1.0 } },
+	  { .ram_div = 4, .guest_div = 4, .ws_div = 4, .overcommit = 3,
+	    .secs = 2.0 } },
 	{ "demo", 10, 2000, 512,
-	  { .budget_mib = 256, .g_mib = 64, .w_mib = 16,
-	    .max_guests = 24, .secs = 0.5 } },
+	  { .ram_div = 16, .guest_div = 4, .ws_div = 4, .overcommit = 3,
+	    .secs = 0.6 } },
 	{ "quick", 100, 200, 128,
-	  { .budget_mib = 96, .g_mib = 32, .w_mib = 8,
-	    .max_guests = 16, .secs = 0.2 } },
+	  { .ram_div = 32, .guest_div = 3, .ws_div = 4, .overcommit = 2,
+	    .secs = 0.2 } },
 };
 
-/* Whether @name is one of the comma-separated @list */
+/*
+ * Whether @name is one of @list, separated by commas or by "+" (the host's
+ * IOPF_DEMO_ARGS turns commas into spaces)
+ */
 static bool in_list(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (; *list; list += strcspn(list, ","), list += !!*list)
-		if (!strncmp(list, name, n) && (list[n] == ',' || !list[n]))
+	for (; *list; list += strcspn(list, ",+"), list += !!*list)
+		if (!strncmp(list, name, n) &&
+		    (list[n] == ',' || list[n] == '+' || !list[n]))
 			return true;
 	return false;
 }
@@ -109,11 +114,12 @@ static void print_scale(const struct bench *b, const struct preset *p)
 		       b->samples, full->samples);
 	printf("#   start-up: maps up to %zu MiB (full: as much as the VM holds)\n",
 	       b->max_mib);
-	if (d->g_mib != fd->g_mib || d->w_mib != fd->w_mib ||
-	    d->budget_mib != fd->budget_mib || d->secs != fd->secs)
-		printf("#   density: %zu MiB guests, %zu MiB working set, %zu MiB budget, %.1f s per step (full: %zu, %zu, %zu, %.1f)\n",
-		       d->g_mib, d->w_mib, d->budget_mib, d->secs,
-		       fd->g_mib, fd->w_mib, fd->budget_mib, fd->secs);
+	if (d->ram_div != fd->ram_div || d->guest_div != fd->guest_div ||
+	    d->ws_div != fd->ws_div || d->overcommit != fd->overcommit ||
+	    d->secs != fd->secs)
+		printf("#   density: the VM shrunk to 1/%u of its RAM, guests of 1/%u of that up to %ux it, %.1f s per step (full: 1/%u, 1/%u, %ux, %.1f s)\n",
+		       d->ram_div, d->guest_div, d->overcommit, d->secs,
+		       fd->ram_div, fd->guest_div, fd->overcommit, fd->secs);
 }
 
 int main(int argc, char **argv)

@@ -34,6 +34,7 @@ static void *resolver_thread(void *arg)
 			.code = IOMMUFD_PAGE_RESP_SUCCESS,
 		};
 		struct pollfd pfd = { .fd = r->fault_fd, .events = POLLIN };
+		struct resolver_stamp *stamp;
 		ssize_t n;
 		int i;
 
@@ -42,6 +43,11 @@ static void *resolver_thread(void *arg)
 		n = read(r->fault_fd, faults, sizeof(faults));
 		if (n <= 0)
 			continue;
+		stamp = r->nr_stamps <
+				__atomic_load_n(&r->max_stamps, __ATOMIC_ACQUIRE) ?
+			&r->stamps[r->nr_stamps++] : NULL;
+		if (stamp)
+			stamp->read = now();
 		resp.cookie = faults[0].cookie;
 		for (i = 0; i != n / (ssize_t)sizeof(faults[0]); i++) {
 			uint64_t page = faults[i].addr &
@@ -58,6 +64,8 @@ static void *resolver_thread(void *arg)
 			else if (errno != EEXIST)
 				resp.code = IOMMUFD_PAGE_RESP_INVALID;
 		}
+		if (stamp)
+			stamp->mapped = now();
 		if (write(r->fault_fd, &resp, sizeof(resp)) != sizeof(resp))
 			break;
 	}
