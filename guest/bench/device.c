@@ -132,20 +132,16 @@ static void ctx_open_ioas(struct ctx *c)
 	c->dev = NULL;
 }
 
-/*
- * A fresh iommufd and IOAS with a mock device in huge-IOVA mode: its domain
- * has huge IOMMU pages (MOCK_FLAGS_DEVICE_HUGE_IOVA) besides 2 KiB ones
- */
-void ctx_open_huge(struct ctx *c)
+/* Attach a new mock device with @dev_flags (MOCK_FLAGS_DEVICE_*) */
+static void ctx_attach_mock(struct ctx *c, uint32_t dev_flags)
 {
 	struct iommu_test_cmd mock = {
 		.size = sizeof(mock),
 		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.mock_domain_flags.dev_flags = MOCK_FLAGS_DEVICE_HUGE_IOVA,
+		.id = c->ioas_id,
+		.mock_domain_flags.dev_flags = dev_flags,
 	};
 
-	ctx_open_ioas(c);
-	mock.id = c->ioas_id;
 	if (ioctl(c->fd, IOMMU_TEST_CMD, &mock))
 		die("IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS");
 	c->stdev_id = mock.mock_domain_flags.out_stdev_id;
@@ -153,26 +149,25 @@ void ctx_open_huge(struct ctx *c)
 	c->idev_id = mock.mock_domain_flags.out_idev_id;
 }
 
+/*
+ * A fresh iommufd and IOAS with a mock device in huge-IOVA mode: its domain
+ * has huge IOMMU pages (MOCK_FLAGS_DEVICE_HUGE_IOVA) besides 2 KiB ones
+ */
+void ctx_open_huge(struct ctx *c)
+{
+	ctx_open_ioas(c);
+	ctx_attach_mock(c, MOCK_FLAGS_DEVICE_HUGE_IOVA);
+}
+
 /* A fresh iommufd and IOAS with @dev attached, or a mock device if NULL */
 void ctx_open_on(struct ctx *c, const struct testdev *dev)
 {
-	struct iommu_test_cmd mock = {
-		.size = sizeof(mock),
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
-	};
-
 	ctx_open_ioas(c);
 	c->dev = dev;
-	if (dev) {
+	if (dev)
 		testdev_open(c);
-		return;
-	}
-	mock.id = c->ioas_id;
-	if (ioctl(c->fd, IOMMU_TEST_CMD, &mock))
-		die("IOMMU_TEST_OP_MOCK_DOMAIN");
-	c->stdev_id = mock.mock_domain.out_stdev_id;
-	c->hwpt_id = mock.mock_domain.out_hwpt_id;
-	c->idev_id = mock.mock_domain.out_idev_id;
+	else
+		ctx_attach_mock(c, 0);
 }
 
 void ctx_open(struct ctx *c)
