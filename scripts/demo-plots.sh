@@ -72,3 +72,43 @@ plot "< grep '^static,' $run/density.csv" using 2:(strcol(6) eq "ok" ? column(4)
      "< grep '^kernel,' $run/density.csv" using 2:4 title "on demand: the guest's CPU reads what its device wrote", \
      "< grep '^kernel-dev,' $run/density.csv" using 2:4 title "on demand: device-only working set (reclaim cannot see it used)"
 GP
+
+# The migration section's two figures, from a benchmark that has it (an
+# older one's results have no such CSV files)
+[ -f "$run/precopy.csv" ] && [ -f "$run/postcopy.csv" ] || exit 0
+gnuplot <<GP
+set terminal pngcairo size 900,560 font ",11" noenhanced
+set datafile separator ","
+set grid
+
+# Log scale: the device writes 1% of the guest per round, so the two lines
+# are two orders of magnitude apart.
+set output "$out/precopy.png"
+set title "Pre-copy: what the VMM resends after each round (the device writes 1% of the guest)"
+set style data linespoints
+set xlabel "round"
+set ylabel "MiB to resend"
+set logscale y
+set format y "%g"
+set xtics 1
+set offsets 0.3, 0.3, 0, 0
+set key below
+plot "$run/precopy.csv" using 1:(column(4) / 1048576.0) skip 1 title "everything mapped counts as dirty (no dirty bits in the IOMMU)", \
+     "" using 1:(column(3) / 1048576.0) skip 1 title "dirty tracking by write faults (IOMMU_HWPT_GET_DIRTY_BITMAP)"
+unset logscale y
+set xtics autofreq
+
+set output "$out/postcopy.png"
+set title "Post-copy: time for the device to read the buffer, by how its pages arrive"
+set style data histograms
+set style fill solid 0.6
+set boxwidth 0.7
+unset xlabel
+set ylabel "device read, start to completion (ms of guest time)"
+set yrange [0:*]
+# Room above the tallest bar for its label
+set offsets 0, 0, graph 0.12, 0
+unset key
+plot "$run/postcopy.csv" using (column(2) / 1000.0):xtic(1) skip 1 notitle, \
+     "" using 0:(column(2) / 1000.0):(sprintf("%.2fx, %d req", column(3), column(4))) skip 1 with labels offset 0, 1 notitle
+GP

@@ -64,6 +64,9 @@ cp "$logdir/output.log" "$results/output.log"
 differ() {
 	local name="$1" nkey="$2"
 	shift 2
+	# A section the benchmark did not have (an older binary) has no CSV
+	[ -f "$results/run1/$name.csv" ] && [ -f "$results/run2/$name.csv" ] ||
+		return 0
 	paste -d, "$results/run1/$name.csv" "$results/run2/$name.csv" |
 		awk -F, -v tag="$tag" -v name="$name" -v nkey="$nkey" -v cols="$*" '
 		NR == 1 { half = NF / 2; for (i = 1; i <= half; i++) h[i] = $i; next }
@@ -93,6 +96,8 @@ if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
 		differ fault_cost 1 2 3
 		differ startup 1 2 3 4 5 6
 		differ density 2 4
+		differ precopy 1 6
+		differ postcopy 1 2
 		# The benchmark's own verdict on density, per run
 		awk -v tag="$tag" '/^bench-run / { run = $2 }
 			/^fit: / { print tag ": run " run ": " $0 }' "$logdir/output.log"
@@ -101,6 +106,9 @@ fi
 if [ -f "$results/run1/table.csv" ]; then
 	"$top/scripts/demo-plots.sh" "$results/run1" "$results"
 	plots="startup.png fault_cost.png sparse.png density.png"
+	if [ -f "$results/precopy.png" ]; then
+		plots="$plots precopy.png postcopy.png"
+	fi
 fi
 
 # The RFC's table on intel-iommu, in a VM of its own, then beside the mock's

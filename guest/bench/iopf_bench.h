@@ -32,6 +32,8 @@
  *   startup.c     time to map guest memory, iommufd and VFIO type1
  *   density.c     overcommit: guests until their memory is several times
  *                 the RAM, aggregate throughput, nothing lost
+ *   migration.c   live migration: pre-copy's dirty pages by write faults,
+ *                 post-copy's pages provided through a userfaultfd
  *   output.c      CSV blocks and the TAP verdict
  *   main.c        options, and the sections in order
  *
@@ -58,7 +60,7 @@ enum peer { P_STATIC, P_PREMAP1, P_WINDOW512, P_USERSPACE, P_KERNEL, P_NR };
 /* The sections, in the order they run (main.c) */
 enum section_id {
 	S_TABLE, S_TABLE_VTD, S_SPARSE, S_FAULT_COST, S_STAGES, S_STARTUP,
-	S_DENSITY, S_NR
+	S_DENSITY, S_MIGRATION, S_NR
 };
 extern const char *const peer_names[P_NR];
 
@@ -141,6 +143,10 @@ struct sanity {
 	bool density_no_loss;	/* no failed DMA, lost byte or lost guest */
 	bool density_pin_enomem;	/* pinning stopped at ENOMEM, no OOM kill */
 	long pinned_after_kb;
+	bool precopy_exact;	/* each bitmap read: the pages written, no more */
+	bool precopy_less;	/* tracked below all mapped, every round */
+	bool postcopy_complete;	/* every run: the source's bytes arrived */
+	bool postcopy_waited;	/* demand: the VMM served userfaults */
 	bool vtd_ran;		/* the VM has iopf-testdev */
 	unsigned long vtd_static_requests;
 	unsigned long vtd_ondemand_requests;
@@ -160,12 +166,23 @@ struct density_cfg {
 	double secs;		/* the window measured after each guest joins */
 };
 
+/*
+ * Migration: pre-copy of a guest of @guest_mib over @rounds rounds, and
+ * post-copy of a buffer of @postcopy_mib
+ */
+struct migration_cfg {
+	size_t guest_mib;
+	unsigned int rounds;
+	size_t postcopy_mib;
+};
+
 /* One run: set by main() from the options, read by every section */
 struct bench {
 	unsigned int sends_scale;	/* the RFC table's sends divided by */
 	unsigned int samples;		/* per-page cost samples */
 	size_t max_mib;			/* largest start-up map */
 	struct density_cfg density;
+	struct migration_cfg migration;
 	struct sanity check;
 	bool has_vtd;			/* testdev_find() found it */
 	struct testdev vtd;
@@ -213,10 +230,12 @@ void bench_fault_cost(struct bench *b, FILE *csv);
 void bench_stages(struct bench *b, FILE *csv);
 void bench_startup(struct bench *b, FILE *csv);
 void bench_density(struct bench *b, FILE *csv);
+void bench_migration(struct bench *b, FILE *csv);
 size_t startup_max_mib(void);
 
 /* output.c */
 void csv_flush(const char *name, char *buf);
+void csv_next_block(FILE *csv, const char *name);
 int tap_report(const struct sanity *check);
 
 #endif

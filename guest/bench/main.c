@@ -17,16 +17,18 @@
 #include <string.h>
 
 static const struct section {
-	const char *name;	/* of its CSV block */
+	const char *name;	/* for --sections; of its CSV block */
 	void (*run)(struct bench *b, FILE *csv);
+	const char *csv;	/* its first CSV block, if not NAME */
 } sections[] = {
-	{ "table", bench_table },
-	{ "table_vtd", bench_table_vtd },
-	{ "sparse", bench_sparse },
-	{ "fault_cost", bench_fault_cost },
-	{ "stages", bench_stages },
-	{ "startup", bench_startup },
-	{ "density", bench_density },
+	{ .name = "table", .run = bench_table },
+	{ .name = "table_vtd", .run = bench_table_vtd },
+	{ .name = "sparse", .run = bench_sparse },
+	{ .name = "fault_cost", .run = bench_fault_cost },
+	{ .name = "stages", .run = bench_stages },
+	{ .name = "startup", .run = bench_startup },
+	{ .name = "density", .run = bench_density },
+	{ .name = "migration", .run = bench_migration, .csv = "precopy" },
 };
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 _Static_assert(NR_SECTIONS == S_NR, "sections[] follows enum section");
@@ -42,18 +44,22 @@ struct preset {
 	unsigned int samples;
 	size_t max_mib;		/* 0: as much as the VM allows */
 	struct density_cfg density;
+	struct migration_cfg migration;
 };
 
 static const struct preset presets[] = {
 	{ "full", 1, 2000, 0,
 	  { .ram_div = 4, .guest_div = 4, .ws_div = 4, .overcommit = 3,
-	    .secs = 2.0 } },
+	    .secs = 2.0 },
+	  { .guest_mib = 256, .rounds = 16, .postcopy_mib = 128 } },
 	{ "demo", 10, 2000, 512,
 	  { .ram_div = 16, .guest_div = 4, .ws_div = 4, .overcommit = 3,
-	    .secs = 0.6 } },
+	    .secs = 0.6 },
+	  { .guest_mib = 64, .rounds = 8, .postcopy_mib = 32 } },
 	{ "quick", 100, 200, 128,
 	  { .ram_div = 32, .guest_div = 3, .ws_div = 4, .overcommit = 2,
-	    .secs = 0.2 } },
+	    .secs = 0.2 },
+	  { .guest_mib = 16, .rounds = 4, .postcopy_mib = 8 } },
 };
 
 /*
@@ -102,6 +108,7 @@ static void print_scale(const struct bench *b, const struct preset *p)
 {
 	const struct preset *full = &presets[0];
 	const struct density_cfg *d = &b->density, *fd = &full->density;
+	const struct migration_cfg *m = &b->migration, *fm = &full->migration;
 
 	printf("# iopf_bench: sizes: %s\n", p->name);
 	if (p == full)
@@ -120,6 +127,11 @@ static void print_scale(const struct bench *b, const struct preset *p)
 		printf("#   density: the VM shrunk to 1/%u of its RAM, guests of 1/%u of that up to %ux it, %.1f s per step (full: 1/%u, 1/%u, %ux, %.1f s)\n",
 		       d->ram_div, d->guest_div, d->overcommit, d->secs,
 		       fd->ram_div, fd->guest_div, fd->overcommit, fd->secs);
+	if (m->guest_mib != fm->guest_mib || m->rounds != fm->rounds ||
+	    m->postcopy_mib != fm->postcopy_mib)
+		printf("#   migration: pre-copy of a %zu MiB guest over %u rounds, post-copy of %zu MiB (full: %zu MiB, %u rounds, %zu MiB)\n",
+		       m->guest_mib, m->rounds, m->postcopy_mib, fm->guest_mib,
+		       fm->rounds, fm->postcopy_mib);
 }
 
 int main(int argc, char **argv)
@@ -179,6 +191,7 @@ int main(int argc, char **argv)
 		b.max_mib = avail;
 	b.sends_scale = size->sends_scale;
 	b.density = size->density;
+	b.migration = size->migration;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_scale(&b, size);
 	b.has_vtd = testdev_find(&b.vtd);
@@ -206,7 +219,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i != NR_SECTIONS; i++)
 		if (b.check.ran[i])
-			csv_flush(sections[i].name, buf[i]);
+			csv_flush(sections[i].csv ?: sections[i].name, buf[i]);
 	/* Every guest of every section is gone: so must be every pin */
 	b.check.pinned_after_kb = vm_pinned_kb();
 	printf("pinned after the last guest stopped: %ld kB\n",

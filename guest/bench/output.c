@@ -4,9 +4,10 @@
  * table on stdout as it measures, and writes its CSV (header line first) to
  * a memory stream; at the end the CSV of every section is printed between
  * "csv-begin NAME" and "csv-end" lines, which the host splits into
- * NAME.csv. With --tap, the sanity figures the sections filled in become
- * TAP lines, for the sections that ran: whether the figures make sense,
- * not what they are.
+ * NAME.csv. A section with two figures (migration) ends its first block
+ * and starts the next in its own stream (csv_next_block()). With --tap,
+ * the sanity figures the sections filled in become TAP lines, for the
+ * sections that ran: whether the figures make sense, not what they are.
  */
 #include "iopf_bench.h"
 
@@ -17,6 +18,15 @@ void csv_flush(const char *name, char *buf)
 {
 	printf("csv-begin %s\n%scsv-end\n", name, buf);
 	free(buf);
+}
+
+/*
+ * End the block a section's CSV stream is writing and start another, NAME:
+ * the host splits on these lines wherever they are
+ */
+void csv_next_block(FILE *csv, const char *name)
+{
+	fprintf(csv, "csv-end\ncsv-begin %s\n", name);
 }
 
 /* TAP lines for @check; nonzero if any is "not ok" */
@@ -59,6 +69,14 @@ int tap_report(const struct sanity *check)
 		  "iopf_bench density: pinning past RLIMIT_MEMLOCK fails with ENOMEM, no OOM kill" },
 		{ S_DENSITY, check->density_no_loss,
 		  "iopf_bench density: no failed DMA, no lost byte, no guest lost at any count" },
+		{ S_MIGRATION, check->precopy_exact,
+		  "iopf_bench pre-copy: each dirty bitmap read reports exactly the pages the device wrote since the last" },
+		{ S_MIGRATION, check->precopy_less,
+		  "iopf_bench pre-copy: tracking by write faults resends less than everything mapped, every round" },
+		{ S_MIGRATION, check->postcopy_complete,
+		  "iopf_bench post-copy: the device read the source's bytes, present, on demand and pushed" },
+		{ S_MIGRATION, check->postcopy_waited,
+		  "iopf_bench post-copy: the device's page requests waited for userfaults the VMM served" },
 		{ -1, check->pinned_after_kb == 0,
 		  "iopf_bench nothing left pinned once every guest stopped" },
 		{ S_TABLE_VTD, check->vtd_static_requests == 0 &&
