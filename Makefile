@@ -118,8 +118,9 @@ check: initramfs-check qemu
 	scripts/verdict.sh --total $(B)/logs/check $(B)/logs/check-vtd; \
 	exit $$rc
 
+# Two NUMA nodes: the page migration tests move pages between them.
 check-mock: initramfs-check
-	@scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
+	@IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
 		$(B)/initramfs-check.cpio check $(B)/logs/check $(CHECK_TIMEOUT)
 
 # q35 with QEMU's intel-iommu in scalable mode, page requests (x-prs, our
@@ -181,5 +182,5 @@ clean:
 # reclaim.
 STRESS_TIMEOUT ?= 7200
 stress: initramfs-check
-	@IOPF_VM_APPEND="" scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
+	@IOPF_VM_APPEND="" IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
 		$(B)/initramfs-check.cpio stress $(B)/logs/stress $(STRESS_TIMEOUT)

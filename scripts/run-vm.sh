@@ -42,6 +42,23 @@ echo "$EPOCHSECONDS" >"$logdir/vm.t0"
 set +e
 # IOPF_VM_ICOUNT=N: count instructions (each 2^N ns of guest time) instead
 # of running on the host clock, so timings repeat. Single-threaded TCG.
+# IOPF_VM_NUMA=N: N NUMA nodes sharing the memory and the CPUs evenly
+# (page migration tests); unset, one. Each node is a socket of its own:
+# CPUs of one socket on two nodes make the guest kernel warn.
+numa=()
+smp_topo="$smp"
+if [ -n "${IOPF_VM_NUMA:-}" ]; then
+	smp_topo="$smp,sockets=$IOPF_VM_NUMA"
+	case "$mem" in
+	*G) mib=$((${mem%G} * 1024)) ;;
+	*M) mib=${mem%M} ;;
+	*) echo "vm: IOPF_VM_NUMA needs the memory in M or G, not $mem" >&2; exit 2 ;;
+	esac
+	for ((n = 0; n < IOPF_VM_NUMA; n++)); do
+		numa+=(-object "memory-backend-ram,id=node$n,size=$((mib / IOPF_VM_NUMA))M"
+			-numa "node,nodeid=$n,memdev=node$n,cpus=$((n % smp))")
+	done
+fi
 if [ -n "${IOPF_VM_ICOUNT:-}" ]; then
 	accel=(-accel tcg -icount "shift=$IOPF_VM_ICOUNT,align=off,sleep=off")
 else
@@ -49,7 +66,7 @@ else
 fi
 
 timeout -k 10 "$limit" "$qemu" \
-	"${machine[@]}" "${accel[@]}" -cpu max -smp "$smp" -m "$mem" \
+	"${machine[@]}" "${accel[@]}" -cpu max -smp "$smp_topo" -m "$mem" "${numa[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 page_poison=1 iopf.run=$suite $extra" \
 	-display none -no-reboot -nodefaults \

@@ -7,6 +7,8 @@
  * on-demand mappings, so every page the device touches is faulted in through
  * the VT-d page request queue and iommufd's in-kernel handler. Part 1 uses
  * the VFIO cdev and iommufd, part 2 the legacy container iommufd serves.
+ * Part 1 also migrates: dirty pages tracked by write faults (VT-d here has
+ * no dirty bits) and post-copy through a userfaultfd.
  * Every byte is checked. Output: TAP; exit status 0 when every step passed.
  */
 #include <dirent.h>
@@ -18,14 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include <linux/userfaultfd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -46,7 +52,9 @@ typedef unsigned long long u64;	/* as __u64: one printf format */
 #define MSI_LAST	0xfeefffffULL
 /* The guest may run under TCG on a loaded host: be generous */
 #define POLL_LIMIT_S	600
-#define NSTEPS		12
+#define NSTEPS		14
+/* Post-copy: 1 MiB arriving through a userfaultfd, above the hole */
+#define UFFD_OFFSET	(96 * MIB)
 
 /* The guest is x86: the CPU is as little endian as the device */
 #define R32(v, off)	(*(volatile uint32_t *)((v)->bar + (off)))
@@ -61,6 +69,7 @@ struct vmm {
 	int groupfd;
 	uint32_t ioas_id;
 	uint32_t dev_id;	/* the device's iommufd id */
+	uint32_t hwpt_id;	/* the hwpt the attach made */
 	volatile uint8_t *bar;	/* BAR0 */
 	size_t bar_size;
 	uint8_t *ram;		/* guest RAM, in the VMM's address space */
@@ -532,6 +541,7 @@ static bool attach(struct vmm *v)
 	};
 	int rc = ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 
+	v->hwpt_id = at.pt_id;
 	return check(!rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s", strerror(errno));
 }
 
@@ -695,6 +705,187 @@ static void part1_dma(struct vmm *v)
 	ok &= dma_done(&r, MIB) && pattern_ok(p, MIB, 4);
 	step(v, ok, false,
 	     "munmap + mmap(MAP_FIXED): the device reads and writes the new memory");
+}
+
+/*
+ * The pages of guest RAM the hwpt reports dirty, into @dirty (a byte per
+ * page); false if the ioctl failed
+ */
+static bool read_dirty(struct vmm *v, uint8_t *dirty)
+{
+	size_t npages = RAM_SIZE / 4096, i;
+	uint64_t *bitmap = calloc(npages / 64, sizeof(*bitmap));
+	struct iommu_hwpt_get_dirty_bitmap get = {
+		.size = sizeof(get), .hwpt_id = v->hwpt_id,
+		.iova = v->base, .length = RAM_SIZE, .page_size = 4096,
+		.data = (uintptr_t)bitmap,
+	};
+	bool ok;
+
+	if (!bitmap)
+		die("calloc");
+	ok = check(!ioctl(v->iommufd, IOMMU_HWPT_GET_DIRTY_BITMAP, &get),
+		   "IOMMU_HWPT_GET_DIRTY_BITMAP: %s", strerror(errno));
+	for (i = 0; i != npages; i++)
+		dirty[i] = ok && (bitmap[i / 64] >> (i % 64)) & 1;
+	free(bitmap);
+	return ok;
+}
+
+/* Do the dirty pages read now equal the runs [first, first + n) given? */
+static bool dirty_is(struct vmm *v, const u64 (*runs)[2], unsigned int nruns)
+{
+	size_t npages = RAM_SIZE / 4096, i, bad = 0;
+	uint8_t *dirty = malloc(npages), *want = calloc(1, npages);
+	unsigned int k;
+	bool ok;
+
+	if (!dirty || !want)
+		die("malloc");
+	for (k = 0; k != nruns; k++)
+		memset(want + runs[k][0], 1, runs[k][1]);
+	ok = read_dirty(v, dirty);
+	for (i = 0; i != npages; i++)
+		bad += dirty[i] != want[i];
+	free(dirty);
+	free(want);
+	return ok && check(!bad, "%zu pages reported wrong", bad);
+}
+
+static bool set_tracking(struct vmm *v, bool on)
+{
+	struct iommu_hwpt_set_dirty_tracking set = {
+		.size = sizeof(set), .hwpt_id = v->hwpt_id,
+		.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+	};
+
+	return check(!ioctl(v->iommufd, IOMMU_HWPT_SET_DIRTY_TRACKING, &set),
+		     "IOMMU_HWPT_SET_DIRTY_TRACKING %d: %s", on,
+		     strerror(errno));
+}
+
+/*
+ * Pre-copy on intel-iommu, which has no dirty bits here: the page requests
+ * for writes say which pages the device wrote, exactly, round after round.
+ */
+static void part1_dirty(struct vmm *v)
+{
+	static const u64 round1[][2] = { { 5, 1 }, { 100, 4 }, { 3000, 2 } };
+	static const u64 round2[][2] = { { 5, 1 }, { 4000, 3 } };
+	struct iommu_hw_info info = {
+		.size = sizeof(info), .dev_id = v->dev_id,
+	};
+	unsigned int k;
+	struct dma_res r;
+	bool ok;
+
+	ok = check(!ioctl(v->iommufd, IOMMU_GET_HW_INFO, &info) &&
+		   (info.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING_IOPF),
+		   "no IOMMU_HW_CAP_DIRTY_TRACKING_IOPF (capabilities 0x%llx)",
+		   info.out_capabilities);
+	ok &= set_tracking(v, true);
+	/* All of RAM was written before: tracking starts clean */
+	ok &= dirty_is(v, NULL, 0);
+	for (k = 0; k != 3; k++) {
+		r = dev_dma(v, v->base + round1[k][0] * 4096,
+			    round1[k][1] * 4096, 20 + k, true);
+		ok &= dma_done(&r, round1[k][1] * 4096);
+		ok &= check(r.prqs > 0, "a write after tracking began did not fault");
+	}
+	/* A read of other pages does not make them dirty */
+	r = dev_dma(v, v->base + 2 * MIB, MIB, 0, false);
+	ok &= dma_done(&r, MIB);
+	ok &= dirty_is(v, round1, 3);
+	for (k = 0; k != 2; k++) {
+		r = dev_dma(v, v->base + round2[k][0] * 4096,
+			    round2[k][1] * 4096, 30 + k, true);
+		ok &= dma_done(&r, round2[k][1] * 4096);
+		ok &= check(r.prqs > 0, "a write after the read did not fault");
+	}
+	ok &= dirty_is(v, round2, 2);
+	ok &= dirty_is(v, NULL, 0);
+	ok &= set_tracking(v, false);
+	ok &= pattern_ok(v->ram + 4000 * 4096, 3 * 4096, 31);
+	step(v, ok, false,
+	     "write faults track exactly the pages the device wrote, two rounds");
+}
+
+struct uffd_server {
+	int uffd;
+	uint8_t *dst, *src;
+	bool stop;		/* __atomic */
+	unsigned int events;	/* __atomic */
+	int err;
+};
+
+static void *uffd_serve(void *arg)
+{
+	struct uffd_server *s = arg;
+	struct pollfd pfd = { .fd = s->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		struct uffdio_copy copy = { .len = 4096 };
+
+		if (poll(&pfd, 1, 20) != 1 ||
+		    read(s->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		copy.dst = msg.arg.pagefault.address & ~4095ULL;
+		copy.src = (uintptr_t)s->src + copy.dst - (uintptr_t)s->dst;
+		if (ioctl(s->uffd, UFFDIO_COPY, &copy) && errno != EEXIST) {
+			s->err = errno;
+			break;
+		}
+		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Post-copy on intel-iommu: memory that arrives page by page through a
+ * userfaultfd. The device's page requests for missing pages wait for the
+ * VMM's UFFDIO_COPY and the device reads the source's bytes.
+ */
+static void part1_postcopy(struct vmm *v)
+{
+	struct uffd_server s = { .src = malloc(MIB) };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	pthread_t thread;
+	struct dma_res r;
+	bool ok;
+
+	s.dst = mmap(NULL, MIB, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s.dst == MAP_FAILED || !s.src)
+		die("mmap");
+	fill_pattern(s.src, MIB, 40);
+	s.uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	reg.range.start = (uintptr_t)s.dst;
+	reg.range.len = MIB;
+	if (s.uffd < 0 || ioctl(s.uffd, UFFDIO_API, &api) ||
+	    ioctl(s.uffd, UFFDIO_REGISTER, &reg))
+		die("userfaultfd");
+	ok = ioas_map(v, s.dst, MIB, v->base + UFFD_OFFSET,
+		      IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE);
+	if (pthread_create(&thread, NULL, uffd_serve, &s))
+		die("pthread_create");
+	r = dev_dma(v, v->base + UFFD_OFFSET, MIB, 0, false);
+	__atomic_store_n(&s.stop, true, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	printf("# post-copy: %u userfaults served, %llu page requests\n",
+	       s.events, r.prqs);
+	ok &= dma_done(&r, MIB) && csum_ok(&r, s.src, MIB);
+	ok &= check(s.events == MIB / 4096, "%u userfaults for %llu pages",
+		    s.events, MIB / 4096);
+	ok &= check(!s.err, "UFFDIO_COPY: %s", strerror(s.err));
+	ok &= ioas_unmap(v, v->base + UFFD_OFFSET, MIB);
+	close(s.uffd);
+	munmap(s.dst, MIB);
+	free(s.src);
+	step(v, ok, false,
+	     "post-copy: page requests wait for the VMM's UFFDIO_COPY");
 }
 
 /* Steps g and h: what the kernel must answer INVALID */
@@ -891,6 +1082,8 @@ int main(void)
 
 	part1_setup(&v);
 	part1_dma(&v);
+	part1_dirty(&v);
+	part1_postcopy(&v);
 	part1_refusals(&v);
 	part1_teardown_busy(&v);
 	part2_container(&v);
