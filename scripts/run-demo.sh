@@ -90,25 +90,31 @@ differ() {
 		}'
 }
 
-if [ -f "$results/run1/table.csv" ] && [ -f "$results/run2/table.csv" ]; then
+if [ -d "$results/run1" ] && [ -d "$results/run2" ]; then
 	{
 		differ table 3 4
 		differ fault_cost 1 2 3
-		differ startup 1 2 3 4 5 6
+		differ startup 1 2 3 4 5 6 10 11
 		differ density 2 4
 		differ precopy 1 6
 		differ postcopy 1 2
+		# Sample by sample, paired by their place in the timeline. Not
+		# goals: its figures are the table's and the stages', as ratios
+		# and request counts.
+		differ balloon 1 9
 		# The benchmark's own verdict on density, per run
 		awk -v tag="$tag" '/^bench-run / { run = $2 }
 			/^fit: / { print tag ": run " run ": " $0 }' "$logdir/output.log"
 	} | tee "$results/repeatability.txt"
 fi
-if [ -f "$results/run1/table.csv" ]; then
+# A plot for each figure run 1 has (--sections may leave some out)
+if [ -d "$results/run1" ]; then
 	"$top/scripts/demo-plots.sh" "$results/run1" "$results"
-	plots="startup.png fault_cost.png sparse.png density.png"
-	if [ -f "$results/precopy.png" ]; then
-		plots="$plots precopy.png postcopy.png"
-	fi
+	for png in startup fault_cost sparse density precopy postcopy balloon; do
+		if [ -f "$results/$png.png" ]; then
+			plots="${plots:+$plots }$png.png"
+		fi
+	done
 fi
 
 # The RFC's table on intel-iommu, in a VM of its own, then beside the mock's

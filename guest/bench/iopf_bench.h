@@ -34,11 +34,15 @@
  *                 the RAM, aggregate throughput, nothing lost
  *   migration.c   live migration: pre-copy's dirty pages by write faults,
  *                 post-copy's pages provided through a userfaultfd
+ *   balloon.c     a guest frees half its memory while its device keeps
+ *                 DMAing to the other half: memory and throughput over time
+ *   goals.c       the issue's goals against what the sections measured
  *   output.c      CSV blocks and the TAP verdict
  *   main.c        options, and the sections in order
  *
- * Every section takes the run's struct bench: its parameters, and the
- * sanity figures it fills in for the TAP verdict.
+ * Every section takes the run's struct bench: its parameters, the sanity
+ * figures it fills in for the TAP verdict, and those the goals are judged
+ * by.
  */
 #ifndef IOPF_BENCH_H
 #define IOPF_BENCH_H
@@ -60,7 +64,7 @@ enum peer { P_STATIC, P_PREMAP1, P_WINDOW512, P_USERSPACE, P_KERNEL, P_NR };
 /* The sections, in the order they run (main.c) */
 enum section_id {
 	S_TABLE, S_TABLE_VTD, S_SPARSE, S_FAULT_COST, S_STAGES, S_STARTUP,
-	S_DENSITY, S_MIGRATION, S_NR
+	S_DENSITY, S_MIGRATION, S_BALLOON, S_NR
 };
 extern const char *const peer_names[P_NR];
 
@@ -147,6 +151,8 @@ struct sanity {
 	bool precopy_less;	/* tracked below all mapped, every round */
 	bool postcopy_complete;	/* every run: the source's bytes arrived */
 	bool postcopy_waited;	/* demand: the VMM served userfaults */
+	bool balloon_drops;	/* RSS + swap after: about half of before */
+	bool balloon_no_failure;	/* no failed DMA, no wrong byte */
 	bool vtd_ran;		/* the VM has iopf-testdev */
 	unsigned long vtd_static_requests;
 	unsigned long vtd_ondemand_requests;
@@ -176,6 +182,37 @@ struct migration_cfg {
 	size_t postcopy_mib;
 };
 
+/*
+ * Balloon: a guest of @guest_mib whose device DMAs to its upper half for
+ * @before_s, while the lower half is freed over @inflate_s, and @after_s
+ */
+struct balloon_cfg {
+	size_t guest_mib;
+	double before_s;
+	double inflate_s;
+	double after_s;
+};
+
+/* The stages of one page request the goals read: stages.c's columns */
+enum stage_path { SP_KERNEL_FRESH, SP_KERNEL_PRESENT, SP_VMM_FRESH,
+		  SP_VMM_PRESENT, SP_NR };
+
+/*
+ * What the issue's goals are judged by (goals.c), as the sections measured
+ * it; a figure stays 0 when its section did not run or could not measure
+ */
+struct goal_figures {
+	double service_us[SP_NR];	/* stages: handler has it -> response */
+	double cpu_fault_us;
+	const char *dominant;	/* the largest stage of the kernel's fresh path */
+	double dominant_us;
+	double fresh_total_us;	/* that path, send -> resume */
+	uint32_t cold_requests;	/* table: the kernel peer, 10 MiB x 1 send */
+	double huge_per_2mib;	/* table_huge: page requests per 2 MiB */
+	unsigned int steady_sends;	/* table: the most sends of 10 MiB */
+	double steady_ratio;	/* time(static) / time(kernel) at those */
+};
+
 /* One run: set by main() from the options, read by every section */
 struct bench {
 	unsigned int sends_scale;	/* the RFC table's sends divided by */
@@ -183,7 +220,9 @@ struct bench {
 	size_t max_mib;			/* largest start-up map */
 	struct density_cfg density;
 	struct migration_cfg migration;
+	struct balloon_cfg balloon;
 	struct sanity check;
+	struct goal_figures goals;
 	bool has_vtd;			/* testdev_find() found it */
 	struct testdev vtd;
 };
@@ -231,7 +270,11 @@ void bench_stages(struct bench *b, FILE *csv);
 void bench_startup(struct bench *b, FILE *csv);
 void bench_density(struct bench *b, FILE *csv);
 void bench_migration(struct bench *b, FILE *csv);
+void bench_balloon(struct bench *b, FILE *csv);
 size_t startup_max_mib(void);
+
+/* goals.c */
+void goals_report(const struct bench *b, FILE *csv);
 
 /* output.c */
 void csv_flush(const char *name, char *buf);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iopf_bench's options, and the sections in the order they run: each one
- * prints its table as it goes and fills a CSV buffer; the CSV blocks follow
- * once every section is done, then what is still pinned, then (--tap) the
- * verdict. --sections runs only the sections named (make demo's second VM,
- * on intel-iommu, runs table_vtd alone). Before each section, a
- * "# iopf_bench: section K of N: NAME" line
+ * prints its table as it goes and fills a CSV buffer; once every section is
+ * done come the goals against what they measured, the CSV blocks, what is
+ * still pinned, then (--tap) the verdict. --sections runs only the
+ * sections named (make demo's second VM, on intel-iommu, runs table_vtd
+ * alone). Before each section, a "# iopf_bench: section K of N: NAME" line
  * on stderr says what runs (the host turns it into a progress line). The
  * exit status is 0, 1 for a failed TAP line or a failed call, 2 for bad
  * options.
@@ -29,6 +29,7 @@ static const struct section {
 	{ .name = "startup", .run = bench_startup },
 	{ .name = "density", .run = bench_density },
 	{ .name = "migration", .run = bench_migration, .csv = "precopy" },
+	{ .name = "balloon", .run = bench_balloon },
 };
 #define NR_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 _Static_assert(NR_SECTIONS == S_NR, "sections[] follows enum section");
@@ -45,21 +46,26 @@ struct preset {
 	size_t max_mib;		/* 0: as much as the VM allows */
 	struct density_cfg density;
 	struct migration_cfg migration;
+	struct balloon_cfg balloon;
 };
 
 static const struct preset presets[] = {
 	{ "full", 1, 2000, 0,
 	  { .ram_div = 4, .guest_div = 4, .ws_div = 4, .overcommit = 3,
 	    .secs = 2.0 },
-	  { .guest_mib = 256, .rounds = 16, .postcopy_mib = 128 } },
+	  { .guest_mib = 256, .rounds = 16, .postcopy_mib = 128 },
+	  { .guest_mib = 512, .before_s = 3, .inflate_s = 1, .after_s = 3 } },
 	{ "demo", 10, 2000, 512,
 	  { .ram_div = 16, .guest_div = 4, .ws_div = 4, .overcommit = 3,
 	    .secs = 0.6 },
-	  { .guest_mib = 64, .rounds = 8, .postcopy_mib = 32 } },
+	  { .guest_mib = 64, .rounds = 8, .postcopy_mib = 32 },
+	  { .guest_mib = 128, .before_s = 2, .inflate_s = 1, .after_s = 2 } },
 	{ "quick", 100, 200, 128,
 	  { .ram_div = 32, .guest_div = 3, .ws_div = 4, .overcommit = 2,
 	    .secs = 0.2 },
-	  { .guest_mib = 16, .rounds = 4, .postcopy_mib = 8 } },
+	  { .guest_mib = 16, .rounds = 4, .postcopy_mib = 8 },
+	  { .guest_mib = 32, .before_s = 1, .inflate_s = 0.5,
+	    .after_s = 1 } },
 };
 
 /*
@@ -109,6 +115,7 @@ static void print_scale(const struct bench *b, const struct preset *p)
 	const struct preset *full = &presets[0];
 	const struct density_cfg *d = &b->density, *fd = &full->density;
 	const struct migration_cfg *m = &b->migration, *fm = &full->migration;
+	const struct balloon_cfg *bl = &b->balloon, *fbl = &full->balloon;
 
 	printf("# iopf_bench: sizes: %s\n", p->name);
 	if (p == full)
@@ -132,6 +139,16 @@ static void print_scale(const struct bench *b, const struct preset *p)
 		printf("#   migration: pre-copy of a %zu MiB guest over %u rounds, post-copy of %zu MiB (full: %zu MiB, %u rounds, %zu MiB)\n",
 		       m->guest_mib, m->rounds, m->postcopy_mib, fm->guest_mib,
 		       fm->rounds, fm->postcopy_mib);
+	if (bl->guest_mib != fbl->guest_mib || bl->before_s != fbl->before_s ||
+	    bl->inflate_s != fbl->inflate_s || bl->after_s != fbl->after_s)
+		printf("#   balloon: a %zu MiB guest, %.1f s before the balloon, %.1f s inflating, %.1f s after (full: %zu MiB, %.1f s, %.1f s, %.1f s)\n",
+		       bl->guest_mib, bl->before_s, bl->inflate_s, bl->after_s,
+		       fbl->guest_mib, fbl->before_s, fbl->inflate_s,
+		       fbl->after_s);
+	/* The steady-state goal is at 1000 sends: say which count stood in */
+	if (b->sends_scale != full->sends_scale)
+		printf("#   goals: the steady state at %u sends (full: 1000)\n",
+		       1000 / b->sends_scale);
 }
 
 int main(int argc, char **argv)
@@ -149,7 +166,7 @@ int main(int argc, char **argv)
 	const struct preset *size = &presets[0];
 	struct bench b = { 0 };
 	bool tap = false;
-	char *buf[NR_SECTIONS];
+	char *buf[NR_SECTIONS], *goals;
 	const char *only = NULL;
 	unsigned int i, k, nr;
 	size_t sz, avail;
@@ -192,6 +209,7 @@ int main(int argc, char **argv)
 	b.sends_scale = size->sends_scale;
 	b.density = size->density;
 	b.migration = size->migration;
+	b.balloon = size->balloon;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	print_scale(&b, size);
 	b.has_vtd = testdev_find(&b.vtd);
@@ -217,9 +235,15 @@ int main(int argc, char **argv)
 		sections[i].run(&b, csv);
 		fclose(csv);
 	}
+	csv = open_memstream(&goals, &sz);
+	if (!csv)
+		die("open_memstream");
+	goals_report(&b, csv);
+	fclose(csv);
 	for (i = 0; i != NR_SECTIONS; i++)
 		if (b.check.ran[i])
 			csv_flush(sections[i].csv ?: sections[i].name, buf[i]);
+	csv_flush("goals", goals);
 	/* Every guest of every section is gone: so must be every pin */
 	b.check.pinned_after_kb = vm_pinned_kb();
 	printf("pinned after the last guest stopped: %ld kB\n",

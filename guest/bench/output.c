@@ -77,6 +77,10 @@ int tap_report(const struct sanity *check)
 		  "iopf_bench post-copy: the device read the source's bytes, present, on demand and pushed" },
 		{ S_MIGRATION, check->postcopy_waited,
 		  "iopf_bench post-copy: the device's page requests waited for userfaults the VMM served" },
+		{ S_BALLOON, check->balloon_drops,
+		  "iopf_bench balloon: the guest's RSS + swap drop to half once its lower half is freed" },
+		{ S_BALLOON, check->balloon_no_failure,
+		  "iopf_bench balloon: no failed DMA and no wrong byte while the balloon inflates" },
 		{ -1, check->pinned_after_kb == 0,
 		  "iopf_bench nothing left pinned once every guest stopped" },
 		{ S_TABLE_VTD, check->vtd_static_requests == 0 &&

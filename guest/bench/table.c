@@ -44,6 +44,7 @@ static void table_header(void)
 struct table_res {
 	uint32_t requests[2][3][P_NR];
 	uint64_t mapped[2][3][P_NR];
+	double secs[2][3][P_NR];
 };
 
 /* Every cell of the table on @dev (the mock if NULL), into @res and @csv */
@@ -56,7 +57,7 @@ static void table_run(struct bench *b, FILE *csv, const struct testdev *dev,
 	for (si = 0; si != 2; si++) {
 		for (ni = 0; ni != 3; ni++) {
 			unsigned int n = sends[ni] / b->sends_scale ?: 1;
-			double t[P_NR];
+			double *t = res->secs[si][ni];
 			uint32_t *faults = res->requests[si][ni];
 			uint64_t *mapped = res->mapped[si][ni];
 			uint8_t *src = malloc(sizes[si]);
@@ -131,6 +132,7 @@ static void table_huge(struct bench *b)
 	b->check.huge_data_ok = !memcmp(mem, src, len);
 	b->check.huge_requests = faults;
 	b->check.huge_thp = huge_kb >= (long)(len >> 10);
+	b->goals.huge_per_2mib = (double)faults / (len / thp);
 	printf("\nhuge-IOVA mode (1 MiB IOMMU blocks), default policy: a cold 10 MiB send into\n");
 	printf("THP-aligned memory took %u page requests (goal: %zu, one per 2 MiB); %ld of %zu KiB\n",
 	       faults, len / thp, huge_kb, len >> 10);
@@ -153,6 +155,11 @@ void bench_table(struct bench *b, FILE *csv)
 	table_header();
 	table_run(b, csv, NULL, &res);
 	table_huge(b);
+	/* The goals': a cold 10 MiB send, and 10 MiB at the most sends */
+	b->goals.cold_requests = res.requests[1][0][P_KERNEL];
+	b->goals.steady_sends = sends[2] / b->sends_scale ?: 1;
+	b->goals.steady_ratio = res.secs[1][2][P_STATIC] /
+				res.secs[1][2][P_KERNEL];
 	for (si = 0; si != 2; si++) {
 		for (ni = 0; ni != 3; ni++) {
 			uint32_t *faults = res.requests[si][ni];
