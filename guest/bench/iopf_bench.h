@@ -139,6 +139,8 @@ struct sanity {
 	bool huge_data_ok;	/* table: the huge-IOVA send's bytes arrived */
 	bool huge_thp;		/* and its memory was all THP */
 	unsigned int huge_requests;
+	bool prefetch_data_ok;	/* table: the prefetched send's bytes arrived */
+	unsigned int prefetch_requests;	/* and its page requests */
 	bool stages_complete;	/* nine in ten samples traced complete */
 	bool stages_positive;
 	bool startup_faster;
