@@ -765,6 +765,26 @@ static bool set_tracking(struct vmm *v, bool on)
 }
 
 /*
+ * The device writes each run [first, first + n) of pages, seeds from @seed
+ * on; each write must fault (its pages are write-protected)
+ */
+static bool write_runs(struct vmm *v, const u64 (*runs)[2],
+		       unsigned int nruns, u64 seed)
+{
+	struct dma_res r;
+	unsigned int k;
+	bool ok = true;
+
+	for (k = 0; k != nruns; k++) {
+		r = dev_dma(v, v->base + runs[k][0] * 4096, runs[k][1] * 4096,
+			    seed + k, true);
+		ok &= dma_done(&r, runs[k][1] * 4096);
+		ok &= check(r.prqs > 0, "a write to a clean page did not fault");
+	}
+	return ok;
+}
+
+/*
  * Pre-copy on intel-iommu, which has no dirty bits here: the page requests
  * for writes say which pages the device wrote, exactly, round after round.
  */
@@ -775,7 +795,6 @@ static void part1_dirty(struct vmm *v)
 	struct iommu_hw_info info = {
 		.size = sizeof(info), .dev_id = v->dev_id,
 	};
-	unsigned int k;
 	struct dma_res r;
 	bool ok;
 
@@ -786,22 +805,12 @@ static void part1_dirty(struct vmm *v)
 	ok &= set_tracking(v, true);
 	/* All of RAM was written before: tracking starts clean */
 	ok &= dirty_is(v, NULL, 0);
-	for (k = 0; k != 3; k++) {
-		r = dev_dma(v, v->base + round1[k][0] * 4096,
-			    round1[k][1] * 4096, 20 + k, true);
-		ok &= dma_done(&r, round1[k][1] * 4096);
-		ok &= check(r.prqs > 0, "a write after tracking began did not fault");
-	}
+	ok &= write_runs(v, round1, 3, 20);
 	/* A read of other pages does not make them dirty */
 	r = dev_dma(v, v->base + 2 * MIB, MIB, 0, false);
 	ok &= dma_done(&r, MIB);
 	ok &= dirty_is(v, round1, 3);
-	for (k = 0; k != 2; k++) {
-		r = dev_dma(v, v->base + round2[k][0] * 4096,
-			    round2[k][1] * 4096, 30 + k, true);
-		ok &= dma_done(&r, round2[k][1] * 4096);
-		ok &= check(r.prqs > 0, "a write after the read did not fault");
-	}
+	ok &= write_runs(v, round2, 2, 30);
 	ok &= dirty_is(v, round2, 2);
 	ok &= dirty_is(v, NULL, 0);
 	ok &= set_tracking(v, false);
