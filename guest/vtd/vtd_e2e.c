@@ -52,7 +52,7 @@ typedef unsigned long long u64;	/* as __u64: one printf format */
 #define MSI_LAST	0xfeefffffULL
 /* The guest may run under TCG on a loaded host: be generous */
 #define POLL_LIMIT_S	600
-#define NSTEPS		14
+#define NSTEPS		15
 /* Post-copy: 1 MiB arriving through a userfaultfd, above the hole */
 #define UFFD_OFFSET	(96 * MIB)
 
@@ -898,6 +898,57 @@ static void part1_postcopy(struct vmm *v)
 }
 
 /* Steps g and h: what the kernel must answer INVALID */
+/*
+ * IOMMU_IOAS_PIN: a pinned range of on-demand guest RAM is mapped in the
+ * VT-d domain and charged; the device reads it without a page request,
+ * and, like pinned memory, keeps the page through MADV_DONTNEED; unpinned,
+ * it faults again, to the page the process has now.
+ */
+static void part1_pin(struct vmm *v)
+{
+	const u64 off = 4 * MIB, len = MIB;
+	struct iommu_ioas_pin pin = {
+		.size = sizeof(pin), .ioas_id = v->ioas_id,
+		.iova = v->base + off, .length = len,
+	};
+	long pin0 = pinned_kib();
+	uint8_t *copy, *zeros;
+	struct dma_res r;
+	bool ok;
+
+	copy = malloc(len);
+	zeros = calloc(1, len);
+	if (!copy || !zeros)
+		die("malloc");
+	fill_pattern(v->ram + off, len, 7);
+	memcpy(copy, v->ram + off, len);
+	ok = check(!ioctl(v->iommufd, IOMMU_IOAS_PIN, &pin),
+		   "IOMMU_IOAS_PIN: %s", strerror(errno));
+	ok &= check(pinned_kib() == pin0 + (long)(len >> 10),
+		    "VmPin %ld kB, was %ld kB", pinned_kib(), pin0);
+	r = dev_dma(v, v->base + off, len, 0, false);
+	ok &= dma_done(&r, len) && csum_ok(&r, copy, len);
+	ok &= check(!r.prqs, "%llu page requests for pinned memory", r.prqs);
+
+	if (madvise(v->ram + off, len, MADV_DONTNEED))
+		die("madvise(MADV_DONTNEED)");
+	r = dev_dma(v, v->base + off, len, 0, false);
+	ok &= dma_done(&r, len) && csum_ok(&r, copy, len);
+	ok &= check(!r.prqs, "%llu page requests after MADV_DONTNEED", r.prqs);
+
+	ok &= check(!ioctl(v->iommufd, IOMMU_IOAS_UNPIN, &pin),
+		    "IOMMU_IOAS_UNPIN: %s", strerror(errno));
+	ok &= check(pinned_kib() == pin0, "VmPin %ld kB after unpin, was %ld kB",
+		    pinned_kib(), pin0);
+	r = dev_dma(v, v->base + off, len, 0, false);
+	ok &= dma_done(&r, len) && csum_ok(&r, zeros, len);
+	ok &= check(r.prqs > 0, "unpinned, the device did not fault again");
+	free(copy);
+	free(zeros);
+	step(v, ok, false,
+	     "IOMMU_IOAS_PIN: read without page requests, through MADV_DONTNEED; unpinned, faulted again");
+}
+
 static void part1_refusals(struct vmm *v)
 {
 	struct iommu_ioas_iopf_stats st0, st;
@@ -1093,6 +1144,7 @@ int main(void)
 	part1_dma(&v);
 	part1_dirty(&v);
 	part1_postcopy(&v);
+	part1_pin(&v);
 	part1_refusals(&v);
 	part1_teardown_busy(&v);
 	part2_container(&v);
