@@ -136,6 +136,7 @@ struct sanity {
 	bool costs_positive;
 	bool cpu_faults_real;
 	bool faults_cost_more;
+	bool nested_s2_only;	/* fault cost: nested samples, stage 2 each */
 	bool huge_data_ok;	/* table: the huge-IOVA send's bytes arrived */
 	bool huge_thp;		/* and its memory was all THP */
 	unsigned int huge_requests;

@@ -59,6 +59,8 @@ int tap_report(const struct sanity *check)
 		  "iopf_bench every CPU fault sample took a minor fault" },
 		{ S_FAULT_COST, check->faults_cost_more,
 		  "iopf_bench a DMA that faults costs more than one that does not" },
+		{ S_FAULT_COST, check->nested_s2_only,
+		  "iopf_bench nested: each sample one stage-2 request resolved in the kernel, none to stage 1" },
 		{ S_STAGES, check->stages_complete,
 		  "iopf_bench stages: nine in ten page requests traced complete, each path" },
 		{ S_STAGES, check->stages_positive,
