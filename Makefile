@@ -11,6 +11,18 @@ SRC := $(B)/linux
 ST := tools/testing/selftests/iommu
 CHECK_TIMEOUT ?= 3000
 VTD_TIMEOUT ?= 1800
+# Which series: lts (patches/, build/linux) or mainline (patches/mainline/,
+# build/linux-mainline). The mainline series is being ported: so far only
+# its tree can be made, exported and looked at.
+KERNEL ?= lts
+ifeq ($(filter $(KERNEL),lts mainline),)
+$(error KERNEL=$(KERNEL): lts or mainline)
+endif
+ifeq ($(KERNEL),mainline)
+ifneq ($(filter-out tree export tree-status help,$(MAKECMDGOALS)),)
+$(error KERNEL=mainline: only tree, export and tree-status for now, the mainline series is being ported)
+endif
+endif
 
 .PHONY: help deps tree kernel-debug kernel-lean selftests initramfs-check \
 	bench-debug bench-lean examples vtd-prog qemu initramfs-demo \
@@ -28,13 +40,15 @@ help:
 	@echo "                  device, in a QEMU built from Debian's source + qemu/patches"
 	@echo "make export       write build/linux's commits back to patches/"
 	@echo "make tree-status  show work in build/linux not yet exported"
+	@echo "make tree KERNEL=mainline   the mainline series' tree, build/linux-mainline"
+	@echo "                  (Debian's linux-source-7.2 + patches/mainline/; being ported)"
 	@echo "make checkpatch   run checkpatch.pl --strict on every patch"
 
 deps:
 	@scripts/deps.sh
 
 tree: deps
-	@scripts/kernel-tree.sh sync
+	@KERNEL=$(KERNEL) scripts/kernel-tree.sh sync
 
 kernel-debug: tree
 	@scripts/build-kernel.sh debug
@@ -166,10 +180,10 @@ demo-quick: initramfs-demo qemu
 		$(TOP)/results/quick $(DEMO_TIMEOUT)
 
 export:
-	@scripts/kernel-tree.sh export
+	@KERNEL=$(KERNEL) scripts/kernel-tree.sh export
 
 tree-status:
-	@scripts/kernel-tree.sh status
+	@KERNEL=$(KERNEL) scripts/kernel-tree.sh status
 
 checkpatch: tree
 	@scripts/checkpatch.sh

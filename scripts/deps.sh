@@ -21,6 +21,7 @@ pkgs=(
 	kmod python3 python3-ply python3-git git perl file rsync
 	qemu-system-x86 busybox-static
 	gnuplot-nox
+	curl
 )
 
 missing=()

@@ -21,6 +21,10 @@
 # The series is applied with "git am" (exact context, no fuzz) in a scratch
 # worktree and the result is checked out into build/linux, so only files whose
 # content changed get a new mtime and kbuild rebuilds only what they touch.
+#
+# KERNEL=mainline does the same for the mainline series: build/linux-mainline
+# and patches/mainline/, on the source scripts/mainline-source.sh fetches
+# (MAINLINE_VERSION=... instead of KERNEL_VERSION=...).
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,6 +33,27 @@ top="$(cd "$(dirname "$0")/.." && pwd)"
 tree="$top/build/linux"
 scratch="$top/build/linux-apply"
 pdir="$top/patches"
+base_subject="Linux 6.12 from Debian $KERNEL_PACKAGE"
+case "${KERNEL:-lts}" in
+lts) ;;
+mainline)
+	KERNEL_PACKAGE="$MAINLINE_PACKAGE"
+	KERNEL_DEB_VERSION="$MAINLINE_DEB_VERSION"
+	KERNEL_TOPDIR="$MAINLINE_TOPDIR"
+	KERNEL_TARBALL=""	# check_source fetches it
+	tree="$top/build/linux-mainline"
+	scratch="$top/build/linux-mainline-apply"
+	pdir="$top/patches/mainline"
+	base_subject="Linux 7.2 from Debian $KERNEL_PACKAGE"
+	;;
+*)
+	echo "tree: KERNEL=$KERNEL: lts (the default) or mainline" >&2
+	exit 2
+	;;
+esac
+# For messages
+tname="${tree#"$top"/}"
+pname="${pdir#"$top"/}/"
 
 git_tree() { git -C "$tree" "$@"; }
 
@@ -53,8 +78,6 @@ ident() {
 	git_tree config gc.auto 0
 }
 
-base_subject="Linux 6.12 from Debian $KERNEL_PACKAGE"
-
 # The version build/linux's base was made from (empty when unknown).
 base_version() {
 	local s
@@ -65,8 +88,13 @@ base_version() {
 }
 
 # The tarball's path is the same for every version: ask dpkg which it is.
+# The mainline source is fetched and checked into the cache instead.
 check_source() {
 	local have
+	if [ "${KERNEL:-lts}" = mainline ]; then
+		KERNEL_TARBALL="$("$top/scripts/mainline-source.sh")" || return 1
+		return 0
+	fi
 	have="$(dpkg-query -W -f='${Status} ${Version}' "$KERNEL_PACKAGE" 2>/dev/null || true)"
 	case "$have" in
 	"install ok installed $KERNEL_DEB_VERSION") return 0 ;;
@@ -79,7 +107,7 @@ check_source() {
 
 create_base() {
 	check_source
-	echo "tree: unpacking $KERNEL_TARBALL ($KERNEL_DEB_VERSION) into build/linux"
+	echo "tree: unpacking $KERNEL_TARBALL ($KERNEL_DEB_VERSION) into $tname"
 	rm -rf "$tree" "$scratch" "$tree.tmp"
 	mkdir -p "$tree.tmp"
 	# --touch: the files get the time of now, not the tarball's, so build
@@ -116,9 +144,9 @@ unexported() {
 # refusal WHY: sync would have to drop unexported work.
 refusal() {
 	cat >&2 <<-MSG
-	tree: $1, but build/linux has commits or edits that were
+	tree: $1, but $tname has commits or edits that were
 	tree: never exported.  Refusing to overwrite them.  Either export them
-	tree: first (make export) or drop them (git -C build/linux reset --hard exported).
+	tree: first (make export) or drop them (git -C $tname reset --hard exported).
 	MSG
 	git_tree log --oneline exported..HEAD >&2 || true
 	git_tree status --short --ignored >&2 || true
@@ -169,11 +197,11 @@ cmd_sync() {
 		if [ "$made" != "$KERNEL_DEB_VERSION" ]; then
 			made="${made:-an unknown version}"
 			if unexported; then
-				refusal "$KERNEL_PACKAGE $KERNEL_DEB_VERSION is wanted (build/linux was made from $made)"
+				refusal "$KERNEL_PACKAGE $KERNEL_DEB_VERSION is wanted ($tname was made from $made)"
 				return 1
 			fi
 			check_source
-			echo "tree: build/linux was made from $KERNEL_PACKAGE $made; making it again from $KERNEL_DEB_VERSION"
+			echo "tree: $tname was made from $KERNEL_PACKAGE $made; making it again from $KERNEL_DEB_VERSION"
 			create_base
 		fi
 	fi
@@ -183,7 +211,7 @@ cmd_sync() {
 	have="$(cat "$tree/.git/iopf-series-hash")"
 	if [ "$want" = "$have" ]; then
 		if unexported; then
-			echo "tree: build/linux has work not exported to patches/; building it as it is"
+			echo "tree: $tname has work not exported to $pname; building it as it is"
 		fi
 		return 0
 	fi
@@ -198,15 +226,15 @@ cmd_sync() {
 }
 
 cmd_export() {
-	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet" >&2; return 1; }
+	[ -d "$tree/.git" ] || { echo "tree: no $tname yet" >&2; return 1; }
 	if tree_dirty; then
-		echo "tree: build/linux has uncommitted changes; commit them first" >&2
+		echo "tree: $tname has uncommitted changes; commit them first" >&2
 		echo "tree: (new files need 'git add -f': Debian's .gitignore ignores them)" >&2
 		git_tree status --short --ignored >&2
 		return 1
 	fi
 	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
-		echo "tree: patches/ changed since build/linux was synced; refusing to overwrite it" >&2
+		echo "tree: $pname changed since $tname was synced; refusing to overwrite it" >&2
 		return 1
 	fi
 	local tmp made
@@ -228,15 +256,15 @@ cmd_export() {
 	rmdir "$tmp"
 	git_tree tag -f exported >/dev/null
 	series_hash >"$tree/.git/iopf-series-hash"
-	echo "tree: exported $(git_tree rev-list --count base..HEAD) patches to patches/"
+	echo "tree: exported $(git_tree rev-list --count base..HEAD) patches to $pname"
 }
 
 cmd_status() {
-	[ -d "$tree/.git" ] || { echo "tree: no build/linux yet"; return 0; }
+	[ -d "$tree/.git" ] || { echo "tree: no $tname yet"; return 0; }
 	local made
 	made="$(base_version)"
 	if [ "$made" != "$KERNEL_DEB_VERSION" ]; then
-		echo "build/linux was made from $KERNEL_PACKAGE ${made:-of an unknown version}; the next sync makes it again from $KERNEL_DEB_VERSION"
+		echo "$tname was made from $KERNEL_PACKAGE ${made:-of an unknown version}; the next sync makes it again from $KERNEL_DEB_VERSION"
 	fi
 	if [ "$(series_hash)" != "$(cat "$tree/.git/iopf-series-hash")" ]; then
 		echo "patches/ changed since the last sync"
