@@ -7,21 +7,30 @@ export IOPF_MAKE_T0 := $(shell date +%s)
 .DEFAULT_GOAL := help
 TOP := $(CURDIR)
 B := $(TOP)/build
-SRC := $(B)/linux
 ST := tools/testing/selftests/iommu
 CHECK_TIMEOUT ?= 3000
 VTD_TIMEOUT ?= 1800
-# Which series: lts (patches/, build/linux) or mainline (patches/mainline/,
-# build/linux-mainline). The mainline series is being ported: so far only
-# its tree can be made, exported and looked at.
+# Which series: lts (patches/, build/linux, build/obj-debug, ...) or
+# mainline (patches/mainline/, build/linux-mainline, build/obj-mainline-debug,
+# ...: every output of the mainline tree is named with "mainline-"). The
+# mainline series is being ported: its make check runs that tree's own
+# selftests; the guest programs that use our uAPI (the example, the
+# benchmark, check-vtd's VMM) join it when the uAPI is ported.
 KERNEL ?= lts
 ifeq ($(filter $(KERNEL),lts mainline),)
 $(error KERNEL=$(KERNEL): lts or mainline)
 endif
+export KERNEL
 ifeq ($(KERNEL),mainline)
-ifneq ($(filter-out tree export tree-status help,$(MAKECMDGOALS)),)
-$(error KERNEL=mainline: only tree, export and tree-status for now, the mainline series is being ported)
+SRC := $(B)/linux-mainline
+K := mainline-
+ifneq ($(filter-out tree export tree-status help kernel-debug selftests \
+	initramfs-check check check-mock checkpatch,$(MAKECMDGOALS)),)
+$(error KERNEL=mainline: only tree, export, tree-status, checkpatch and make check's selftests for now, the mainline series is being ported)
 endif
+else
+SRC := $(B)/linux
+K :=
 endif
 
 .PHONY: help deps tree kernel-debug kernel-lean selftests initramfs-check \
@@ -64,11 +73,11 @@ SELFTEST_HDRS = $(SRC)/$(ST)/iommufd_utils.h \
 	$(SRC)/drivers/iommu/iommufd/iommufd_test.h \
 	$(SRC)/tools/testing/selftests/kselftest_harness.h \
 	$(SRC)/tools/testing/selftests/kselftest.h \
-	$(B)/obj-debug/usr/include/linux/iommufd.h
+	$(B)/obj-$(K)debug/usr/include/linux/iommufd.h
 selftests: kernel-debug
-	@mkdir -p $(B)/tests-debug
-	@$(MAKE) -s -C $(SRC)/$(ST) OUTPUT=$(B)/tests-debug \
-		KHDR_INCLUDES="-isystem $(B)/obj-debug/usr/include" \
+	@mkdir -p $(B)/tests-$(K)debug
+	@$(MAKE) -s -C $(SRC)/$(ST) OUTPUT=$(B)/tests-$(K)debug \
+		KHDR_INCLUDES="-isystem $(B)/obj-$(K)debug/usr/include" \
 		LDFLAGS=-static LOCAL_HDRS="$(SELFTEST_HDRS)"
 
 # The benchmark, against the uAPI headers of the kernel it runs on.
@@ -84,58 +93,68 @@ $(B)/bench-%/iopf_bench: $(BENCH_C) $(BENCH_H) $(B)/obj-%/usr/include/linux/iomm
 		-o $@ $(BENCH_C) -lpthread
 
 bench-debug: kernel-debug
-	@$(MAKE) -s $(B)/bench-debug/iopf_bench
+	@$(MAKE) -s $(B)/bench-$(K)debug/iopf_bench
 bench-lean: kernel-lean
 	@$(MAKE) -s $(B)/bench-lean/iopf_bench
 
 # docs/vmm-guide.md's example, run by make check so that it cannot rot
 EXAMPLE_CFLAGS := -O2 -Wall -Wextra -Werror -static
-$(B)/examples-debug/ondemand_vmm: $(TOP)/examples/ondemand_vmm.c \
+$(B)/examples-$(K)debug/ondemand_vmm: $(TOP)/examples/ondemand_vmm.c \
 		$(SRC)/drivers/iommu/iommufd/iommufd_test.h \
-		$(B)/obj-debug/usr/include/linux/iommufd.h
+		$(B)/obj-$(K)debug/usr/include/linux/iommufd.h
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
-	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-debug/usr/include \
+	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-$(K)debug/usr/include \
 		-I $(SRC)/drivers/iommu/iommufd -o $@ $<
 examples: kernel-debug
-	@$(MAKE) -s $(B)/examples-debug/ondemand_vmm
+	@$(MAKE) -s $(B)/examples-$(K)debug/ondemand_vmm
 
 # The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev
-$(B)/vtd-debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c $(TOP)/guest/include/iopf_testdev.h \
-		$(B)/obj-debug/usr/include/linux/iommufd.h
+$(B)/vtd-$(K)debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c $(TOP)/guest/include/iopf_testdev.h \
+		$(B)/obj-$(K)debug/usr/include/linux/iommufd.h
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
-	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-debug/usr/include \
+	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-$(K)debug/usr/include \
 		-I $(TOP)/guest/include -o $@ $<
 vtd-prog: kernel-debug
-	@$(MAKE) -s $(B)/vtd-debug/vtd_e2e
+	@$(MAKE) -s $(B)/vtd-$(K)debug/vtd_e2e
 
 # QEMU from Debian's source package with qemu/patches, cached by content
 qemu: deps
 	@scripts/qemu-build.sh
 
-CHECK_PROGS = $(B)/tests-debug/iommufd $(B)/tests-debug/iommufd_fail_nth \
-	$(B)/examples-debug/ondemand_vmm $(B)/bench-debug/iopf_bench \
-	$(B)/vtd-debug/vtd_e2e
+CHECK_PROGS = $(B)/tests-$(K)debug/iommufd $(B)/tests-$(K)debug/iommufd_fail_nth
+CHECK_BUILDS = selftests
+ifeq ($(KERNEL),lts)
+CHECK_PROGS += $(B)/examples-$(K)debug/ondemand_vmm $(B)/bench-$(K)debug/iopf_bench \
+	$(B)/vtd-$(K)debug/vtd_e2e
+CHECK_BUILDS += examples bench-debug vtd-prog
+endif
 
-initramfs-check: selftests examples bench-debug vtd-prog
-	@scripts/mkinitramfs.sh $(B)/initramfs-check.cpio $(CHECK_PROGS)
+initramfs-check: $(CHECK_BUILDS)
+	@scripts/mkinitramfs.sh $(B)/initramfs-$(K)check.cpio $(CHECK_PROGS)
 
 initramfs-demo: bench-lean
 	@scripts/mkinitramfs.sh $(B)/initramfs-demo.cpio $(B)/bench-lean/iopf_bench
 
 # Both suites run even if the first fails; the last line adds them up.
+ifeq ($(KERNEL),lts)
 check: initramfs-check qemu
 	@rc=0; \
 	$(MAKE) -s --no-print-directory check-mock || rc=1; \
 	$(MAKE) -s --no-print-directory check-vtd || rc=1; \
-	scripts/verdict.sh --total $(B)/logs/check $(B)/logs/check-vtd; \
+	scripts/verdict.sh --total $(B)/logs/$(K)check $(B)/logs/$(K)check-vtd; \
 	exit $$rc
+else
+# The mainline series has no check-vtd yet: its VMM needs the on-demand uAPI.
+check: initramfs-check
+	@$(MAKE) -s --no-print-directory check-mock
+endif
 
 # Two NUMA nodes: the page migration tests move pages between them.
 check-mock: initramfs-check
-	@IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
-		$(B)/initramfs-check.cpio check $(B)/logs/check $(CHECK_TIMEOUT)
+	@IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-$(K)debug/arch/x86/boot/bzImage \
+		$(B)/initramfs-$(K)check.cpio check $(B)/logs/$(K)check $(CHECK_TIMEOUT)
 
 # q35 with QEMU's intel-iommu in scalable mode, page requests (x-prs, our
 # QEMU patch) and the device IOTLB, and iopf-testdev behind a root port.
@@ -147,8 +166,8 @@ check-vtd: initramfs-check qemu
 	@IOPF_QEMU="$$(scripts/qemu-build.sh --path)" \
 		IOPF_VM_MACHINE="$(VTD_MACHINE)" \
 		IOPF_VM_APPEND="intel_iommu=on,sm_on" \
-		scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
-		$(B)/initramfs-check.cpio check-vtd $(B)/logs/check-vtd \
+		scripts/run-vm.sh $(B)/obj-$(K)debug/arch/x86/boot/bzImage \
+		$(B)/initramfs-$(K)check.cpio check-vtd $(B)/logs/$(K)check-vtd \
 		$(VTD_TIMEOUT)
 
 # The benchmark on the lean kernel under QEMU's instruction counting, then
@@ -189,12 +208,13 @@ checkpatch: tree
 	@scripts/checkpatch.sh
 
 clean:
-	rm -rf $(B)/obj-debug $(B)/obj-lean $(B)/tests-debug $(B)/*.cpio $(B)/logs
+	rm -rf $(B)/obj-debug $(B)/obj-lean $(B)/tests-debug \
+		$(B)/obj-mainline-debug $(B)/tests-mainline-debug $(B)/*.cpio $(B)/logs
 
 # The on-demand stress tests, 16 rounds (guest/stress): DMA under every kind
 # of invalidation, 30 s of churn in the same area, device writes under real
 # reclaim.
 STRESS_TIMEOUT ?= 7200
 stress: initramfs-check
-	@IOPF_VM_APPEND="" IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-debug/arch/x86/boot/bzImage \
-		$(B)/initramfs-check.cpio stress $(B)/logs/stress $(STRESS_TIMEOUT)
+	@IOPF_VM_APPEND="" IOPF_VM_NUMA=2 scripts/run-vm.sh $(B)/obj-$(K)debug/arch/x86/boot/bzImage \
+		$(B)/initramfs-$(K)check.cpio stress $(B)/logs/stress $(STRESS_TIMEOUT)

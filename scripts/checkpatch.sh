@@ -2,16 +2,22 @@
 # checkpatch.pl --strict over every patch of the series (or the patches
 # named, file names in patches/), with the script of the pinned source (and
 # Debian's python3, for spdxcheck's ply).  Exits non-zero on any error,
-# warning or check.
+# warning or check. KERNEL=mainline: the mainline series, patches/mainline/,
+# with build/linux-mainline's script.
 #   checkpatch.sh [PATCH...]
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
 src="$top/build/linux"
+pdir="$top/patches"
+if [ "${KERNEL:-lts}" = mainline ]; then
+	src="$top/build/linux-mainline"
+	pdir="$top/patches/mainline"
+fi
 bad=0
 while read -r p; do
 	if ! out="$(cd "$src" && PATH="/usr/bin:$PATH" ./scripts/checkpatch.pl --strict --no-tree -q \
-		"$top/patches/$p" 2>&1)"; then
+		"$pdir/$p" 2>&1)"; then
 		echo "checkpatch: $p"
 		echo "$out" | sed 's/^/    /'
 		bad=1
@@ -23,5 +29,5 @@ while read -r p; do
 		echo "checkpatch: $p: clean"
 	fi
 done < <(if [ "$#" -gt 0 ]; then printf '%s\n' "$@"; else
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series"; fi)
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$pdir/series"; fi)
 exit "$bad"

@@ -22,6 +22,10 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	gnuplot-nox
 	curl
+	# The 7.2 iommufd selftest includes <sys/capability.h>
+	libcap-dev
+	# Kernel objects cached between builds and clones (build-kernel.sh)
+	ccache
 )
 
 missing=()
