@@ -105,7 +105,9 @@ if grep -E '(^|[^a-z_])warning:' "$obj/build.log" >&2; then
 	exit 1
 fi
 make -s -C "$src" O="$obj" headers_install >/dev/null
-hits="$(ccache --print-stats | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { n += $2 } END { print n + 0 }')"
-misses="$(ccache --print-stats | awk '$1 == "cache_miss" { print $2 }')"
-echo "kernel($name): built in $(($(date +%s) - start)) s (ccache: $hits hits, ${misses:-0} compiled)"
+cached="$(ccache --print-stats | awk '
+	$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hits += $2 }
+	$1 == "cache_miss" { misses += $2 }
+	END { printf "%d hits, %d compiled", hits, misses }')"
+echo "kernel($name): built in $(($(date +%s) - start)) s (ccache: $cached)"
 echo "$stamp" >"$obj/.iopf-stamp"
