@@ -23,21 +23,11 @@ flavour="${1:?usage: build-kernel.sh debug|lean}"
 frags=("$top/configs/base.config" "$top/configs/vtd.config"
 	"$top/configs/$flavour.config")
 [ -f "${frags[2]}" ] || { echo "kernel: no configs/$flavour.config" >&2; exit 2; }
-case "${KERNEL:-lts}" in
-lts)
-	src="$top/build/linux"
-	name="$flavour"
-	;;
-mainline)
-	src="$top/build/linux-mainline"
-	name="mainline-$flavour"
-	frags+=("$top/configs/mainline.config")
-	;;
-*)
-	echo "kernel: KERNEL=$KERNEL: lts or mainline" >&2
-	exit 2
-	;;
-esac
+# shellcheck source=scripts/kernel-select.sh
+. "$top/scripts/kernel-select.sh"
+src="$series_tree"
+name="$series_prefix$flavour"
+frags+=("${series_frags[@]}")
 obj="$top/build/obj-$name"
 jobs="$(($(nproc) + 1))"
 mkdir -p "$obj"
@@ -85,16 +75,11 @@ done
 # Replace .config only when it changed, so kbuild sees no change otherwise.
 install_config "$obj"
 
-export CCACHE_DIR="${IOPF_CACHE:-/var/cache/iopf-vfio}/ccache"
-export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=8G
-# The kernel's own timestamp and build host, so every object is the same
-export KBUILD_BUILD_TIMESTAMP="@0" KBUILD_BUILD_HOST=iopf KBUILD_BUILD_USER=iopf
-mkdir -p "$CCACHE_DIR"
+kbuild_env
 ccache -z >/dev/null
 echo "kernel($name): building with -j$jobs (log: build/obj-$name/build.log)"
 start=$(date +%s)
-# Debian's ccache masquerades as gcc from /usr/lib/ccache
-if ! PATH="/usr/lib/ccache:$PATH" make -C "$src" O="$obj" -j"$jobs" bzImage \
+if ! make -C "$src" O="$obj" -j"$jobs" bzImage \
 	>"$obj/build.log" 2>&1; then
 	grep -E 'error|Error' "$obj/build.log" | head -40 >&2
 	echo "kernel($name): build failed, see build/obj-$name/build.log" >&2

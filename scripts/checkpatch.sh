@@ -8,12 +8,10 @@
 set -eu
 
 top="$(cd "$(dirname "$0")/.." && pwd)"
-src="$top/build/linux"
-pdir="$top/patches"
-if [ "${KERNEL:-lts}" = mainline ]; then
-	src="$top/build/linux-mainline"
-	pdir="$top/patches/mainline"
-fi
+# shellcheck source=scripts/kernel-select.sh
+. "$top/scripts/kernel-select.sh"
+src="$series_tree"
+pdir="$series_dir"
 bad=0
 while read -r p; do
 	if ! out="$(cd "$src" && PATH="/usr/bin:$PATH" ./scripts/checkpatch.pl --strict --no-tree -q \

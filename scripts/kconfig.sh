@@ -19,3 +19,21 @@ install_config() {
 		mv "$1/.config.new" "$1/.config"
 	fi
 }
+
+# kbuild_env: what every kernel build of ours runs with. Objects go through
+# ccache, its cache outside the clone (IOPF_CACHE, default
+# /var/cache/iopf-vfio), with paths relative to the clone, so a fresh clone
+# on the same machine recompiles only what changed; the kernel's timestamp,
+# build host and user are fixed, so every object is the same. Debian's
+# ccache masquerades as gcc from /usr/lib/ccache, so kbuild's command lines
+# do not change.
+kbuild_env() {
+	export CCACHE_DIR="${IOPF_CACHE:-/var/cache/iopf-vfio}/ccache"
+	export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=8G
+	export KBUILD_BUILD_TIMESTAMP="@0" KBUILD_BUILD_HOST=iopf KBUILD_BUILD_USER=iopf
+	mkdir -p "$CCACHE_DIR"
+	case ":$PATH:" in
+	*:/usr/lib/ccache:*) ;;
+	*) PATH="/usr/lib/ccache:$PATH" ;;
+	esac
+}

@@ -30,27 +30,19 @@ set -eu
 top="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=scripts/versions.sh
 . "$top/scripts/versions.sh"
-tree="$top/build/linux"
-scratch="$top/build/linux-apply"
-pdir="$top/patches"
+# shellcheck source=scripts/kernel-select.sh
+. "$top/scripts/kernel-select.sh"
+tree="$series_tree"
+scratch="$series_scratch"
+pdir="$series_dir"
 base_subject="Linux 6.12 from Debian $KERNEL_PACKAGE"
-case "${KERNEL:-lts}" in
-lts) ;;
-mainline)
+if [ "${KERNEL:-lts}" = mainline ]; then
 	KERNEL_PACKAGE="$MAINLINE_PACKAGE"
 	KERNEL_DEB_VERSION="$MAINLINE_DEB_VERSION"
 	KERNEL_TOPDIR="$MAINLINE_TOPDIR"
 	KERNEL_TARBALL=""	# check_source fetches it
-	tree="$top/build/linux-mainline"
-	scratch="$top/build/linux-mainline-apply"
-	pdir="$top/patches/mainline"
 	base_subject="Linux 7.2 from Debian $KERNEL_PACKAGE"
-	;;
-*)
-	echo "tree: KERNEL=$KERNEL: lts (the default) or mainline" >&2
-	exit 2
-	;;
-esac
+fi
 # For messages
 tname="${tree#"$top"/}"
 pname="${pdir#"$top"/}/"

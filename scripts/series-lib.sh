@@ -1,15 +1,21 @@
 # shellcheck shell=bash
 # Sourced by series-build.sh and series-check.sh: check one patch of the
 # series with checkpatch.pl --strict, and build the series as of that patch
-# in the scratch worktree build/linux-apply, with the debug config, into
-# build/obj-series, and its selftests into build/tests-series
-# (build/obj-debug is left alone). Incremental: a patch rebuilds only what
-# it touches.
+# in the scratch worktree next to the tree (build/linux-apply), with the
+# debug config, into build/obj-series, and its selftests into
+# build/tests-series (build/obj-debug is left alone). Incremental: a patch
+# rebuilds only what it touches. Then every C file of the kernel the patch
+# touches is compiled again with W=1, which must be warning-free too.
+# KERNEL=mainline: the mainline series, build/linux-mainline-apply,
+# build/obj-mainline-series and build/tests-mainline-series.
 . "$top/scripts/kconfig.sh"
-tree="$top/build/linux"
-scratch="$top/build/linux-apply"
-obj="$top/build/obj-series"
-tests="$top/build/tests-series"
+# shellcheck source=scripts/kernel-select.sh
+. "$top/scripts/kernel-select.sh"
+tree="$series_tree"
+scratch="$series_scratch"
+obj="$top/build/obj-${series_prefix}series"
+tests="$top/build/tests-${series_prefix}series"
+oname="${obj#"$top"/}"
 st=tools/testing/selftests/iommu
 
 # The series' commits, first patch first
@@ -19,7 +25,7 @@ series_commits() {
 
 # The file of patch N, as patches/series lists it
 series_patch() {
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/patches/series" |
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$series_dir/series" |
 		sed -n "${1}p"
 }
 
@@ -39,16 +45,19 @@ build_prefix() {
 	local c="$1" n="$2"
 
 	git -C "$scratch" checkout -q --detach -f "$c"
+	kbuild_env
 	mkdir -p "$obj" "$tests"
 	make_config "$scratch" "$obj" "$top/configs/base.config" \
-		"$top/configs/vtd.config" "$top/configs/debug.config"
+		"$top/configs/vtd.config" "$top/configs/debug.config" \
+		"${series_frags[@]}"
 	install_config "$obj"
 	if ! make -C "$scratch" O="$obj" -j"$(($(nproc) + 1))" bzImage \
 		>"$obj/build-$n.log" 2>&1 ||
 		grep -E '(^|[^a-z_])(warning|error):' "$obj/build-$n.log"; then
-		echo "series: patch $n does not build cleanly, see build/obj-series/build-$n.log" >&2
+		echo "series: patch $n does not build cleanly, see $oname/build-$n.log" >&2
 		return 1
 	fi
+	w1_touched "$c" "$n" || return 1
 	make -s -C "$scratch" O="$obj" headers_install >/dev/null
 	# lib.mk does not see header changes: rebuild the programs each time
 	rm -f "$tests/iommufd" "$tests/iommufd_fail_nth"
@@ -59,4 +68,29 @@ build_prefix() {
 		echo "series: the selftests do not build at patch $n" >&2
 		return 1
 	fi
+}
+
+# w1_touched COMMIT N: the kernel's C files COMMIT touches, compiled again
+# with W=1 (extra warnings), warning-free. Files the config does not build
+# (another architecture's, a driver left out) are reported and skipped.
+w1_touched() {
+	local c="$1" n="$2" f o objs=()
+
+	while read -r f; do
+		o="${f%.c}.o"
+		if [ -f "$obj/$o" ]; then
+			objs+=("$o")
+		else
+			echo "series: patch $n: $f is not built by the debug config, no W=1 check" >&2
+		fi
+	done < <(git -C "$scratch" diff --name-only --diff-filter=AM "$c~1" "$c" -- \
+		'*.c' ':!tools/' ':!scripts/' ':!samples/')
+	[ "${#objs[@]}" -gt 0 ] || return 0
+	if ! make -C "$scratch" O="$obj" -j"$(($(nproc) + 1))" W=1 "${objs[@]}" \
+		>"$obj/w1-$n.log" 2>&1 ||
+		grep -E '(^|[^a-z_])(warning|error):' "$obj/w1-$n.log"; then
+		echo "series: patch $n: W=1 warns in the files it touches, see $oname/w1-$n.log" >&2
+		return 1
+	fi
+	echo "series: patch $n: W=1 clean: ${objs[*]}"
 }
