@@ -14,8 +14,8 @@ VTD_TIMEOUT ?= 1800
 # mainline (patches/mainline/, build/linux-mainline, build/obj-mainline-debug,
 # ...: every output of the mainline tree is named with "mainline-"). The
 # mainline series is being ported: its make check runs that tree's own
-# selftests; the guest programs that use our uAPI (the example, the
-# benchmark, check-vtd's VMM) join it when the uAPI is ported.
+# selftests and the VMM guide's example; the benchmark and check-vtd's VMM
+# join it when the uAPI they use is ported.
 KERNEL ?= lts
 ifeq ($(filter $(KERNEL),lts mainline),)
 $(error KERNEL=$(KERNEL): lts or mainline)
@@ -25,8 +25,9 @@ ifeq ($(KERNEL),mainline)
 SRC := $(B)/linux-mainline
 K := mainline-
 ifneq ($(filter-out tree export tree-status help kernel-debug selftests \
+	examples $(B)/examples-$(K)debug/ondemand_vmm \
 	initramfs-check check check-mock checkpatch,$(MAKECMDGOALS)),)
-$(error KERNEL=mainline: only tree, export, tree-status, checkpatch and make check's selftests for now, the mainline series is being ported)
+$(error KERNEL=mainline: only tree, export, tree-status, checkpatch, examples and make check's selftests and example for now, the mainline series is being ported)
 endif
 else
 SRC := $(B)/linux
@@ -123,12 +124,12 @@ vtd-prog: kernel-debug
 qemu: deps
 	@scripts/qemu-build.sh
 
-CHECK_PROGS = $(B)/tests-$(K)debug/iommufd $(B)/tests-$(K)debug/iommufd_fail_nth
-CHECK_BUILDS = selftests
+CHECK_PROGS = $(B)/tests-$(K)debug/iommufd $(B)/tests-$(K)debug/iommufd_fail_nth \
+	$(B)/examples-$(K)debug/ondemand_vmm
+CHECK_BUILDS = selftests examples
 ifeq ($(KERNEL),lts)
-CHECK_PROGS += $(B)/examples-$(K)debug/ondemand_vmm $(B)/bench-$(K)debug/iopf_bench \
-	$(B)/vtd-$(K)debug/vtd_e2e
-CHECK_BUILDS += examples bench-debug vtd-prog
+CHECK_PROGS += $(B)/bench-$(K)debug/iopf_bench $(B)/vtd-$(K)debug/vtd_e2e
+CHECK_BUILDS += bench-debug vtd-prog
 endif
 
 initramfs-check: $(CHECK_BUILDS)
