@@ -2,7 +2,8 @@
 # Check every patch of the series and build every prefix of it: each patch
 # must be checkpatch --strict clean and build on its own, with the debug
 # config, kernel and selftests, without compiler warnings, and the C files
-# it touches also with W=1. KERNEL=mainline: the mainline series.
+# it touches also with W=1 without new warnings. KERNEL=mainline: the
+# mainline series.
 #   series-build.sh [FIRST]   start at patch FIRST (default 1)
 set -eu
 
