@@ -10,7 +10,6 @@
 #   series_frags   the config fragments that series adds after the common
 #                  ones (configs/mainline.config: the 7.2 mock IOMMU's
 #                  generic page table)
-#   series_label   for messages
 # Sourcing it with any other KERNEL exits with status 2.
 case "${KERNEL:-lts}" in
 lts)
@@ -19,7 +18,6 @@ lts)
 	series_scratch="$top/build/linux-apply"
 	series_prefix=""
 	series_frags=()
-	series_label="LTS"
 	;;
 mainline)
 	series_dir="$top/patches/mainline"
@@ -27,7 +25,6 @@ mainline)
 	series_scratch="$top/build/linux-mainline-apply"
 	series_prefix="mainline-"
 	series_frags=("$top/configs/mainline.config")
-	series_label="mainline"
 	;;
 *)
 	echo "${0##*/}: KERNEL=$KERNEL: lts (the default) or mainline" >&2

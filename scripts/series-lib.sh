@@ -18,6 +18,7 @@ obj="$top/build/obj-${series_prefix}series"
 tests="$top/build/tests-${series_prefix}series"
 oname="${obj#"$top"/}"
 st=tools/testing/selftests/iommu
+kbuild_env
 
 # The series' commits, first patch first
 series_commits() {
@@ -46,7 +47,6 @@ build_prefix() {
 	local c="$1" n="$2"
 
 	git -C "$scratch" checkout -q --detach -f "$c"
-	kbuild_env
 	mkdir -p "$obj" "$tests"
 	make_config "$scratch" "$obj" "$top/configs/base.config" \
 		"$top/configs/vtd.config" "$top/configs/debug.config" \
