@@ -23,6 +23,6 @@ enum {
 };
 enum { CMD_START = 1, CMD_WRITE = 2 /* device writes memory */, CMD_ABORT = 4 };
 enum { ST_BUSY = 1, ST_DONE = 2, ST_ERROR = 4 };
-enum { ERR_INVALID = 1, ERR_ATS = 4, ERR_NO_RESPONSE = 5 };
+enum { ERR_INVALID = 1, ERR_PRQ_SEND = 3, ERR_ATS = 4, ERR_NO_RESPONSE = 5 };
 
 #endif
