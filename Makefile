@@ -14,8 +14,10 @@ VTD_TIMEOUT ?= 1800
 # mainline (patches/mainline/, build/linux-mainline, build/obj-mainline-debug,
 # ...: every output of the mainline tree is named with "mainline-"). The
 # mainline series is being ported: its make check runs that tree's own
-# selftests and the VMM guide's example; the benchmark and check-vtd's VMM
-# join it when the uAPI they use is ported.
+# selftests, the VMM guide's example and check-vtd (7.2's intel-iommu; the
+# IOMMU_IOAS_PIN step skips until PIN is ported); the benchmark joins it
+# when the uAPI it uses (IOMMU_IOAS_PREFETCH, the nested stats, the mock's
+# huge IOVA) is ported.
 KERNEL ?= lts
 ifeq ($(filter $(KERNEL),lts mainline),)
 $(error KERNEL=$(KERNEL): lts or mainline)
@@ -26,8 +28,9 @@ SRC := $(B)/linux-mainline
 K := mainline-
 ifneq ($(filter-out tree export tree-status help kernel-debug selftests \
 	examples $(B)/examples-$(K)debug/ondemand_vmm \
-	initramfs-check check check-mock checkpatch,$(MAKECMDGOALS)),)
-$(error KERNEL=mainline: only tree, export, tree-status, checkpatch, examples and make check's selftests and example for now, the mainline series is being ported)
+	vtd-prog $(B)/vtd-$(K)debug/vtd_e2e qemu deps \
+	initramfs-check check check-mock check-vtd checkpatch,$(MAKECMDGOALS)),)
+$(error KERNEL=mainline: only tree, export, tree-status, checkpatch, examples, vtd-prog and make check (check-mock, check-vtd) for now, the mainline series is being ported)
 endif
 else
 SRC := $(B)/linux
@@ -52,6 +55,8 @@ help:
 	@echo "make tree-status  show work in build/linux not yet exported"
 	@echo "make tree KERNEL=mainline   the mainline series' tree, build/linux-mainline"
 	@echo "                  (Debian's linux-source-7.2 + patches/mainline/; being ported)"
+	@echo "make check KERNEL=mainline  the same on the 7.2 tree: check-mock (its selftests"
+	@echo "                  and the example), then check-vtd on 7.2's intel-iommu"
 	@echo "make checkpatch   run checkpatch.pl --strict on every patch"
 
 deps:
@@ -110,12 +115,20 @@ $(B)/examples-$(K)debug/ondemand_vmm: $(TOP)/examples/ondemand_vmm.c \
 examples: kernel-debug
 	@$(MAKE) -s $(B)/examples-$(K)debug/ondemand_vmm
 
-# The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev
+# The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev.
+# The mainline series cannot yet make page requests wait on a userfaultfd
+# (LTS 0035; no uAPI tells): vtd_e2e skips its post-copy step there. Drop
+# the define once that patch is ported. (IOMMU_IOAS_PIN, also not there
+# yet, vtd_e2e finds missing in the headers.)
+VTD_E2E_DEFS :=
+ifeq ($(KERNEL),mainline)
+VTD_E2E_DEFS += -DIOPF_NO_USERFAULTFD_WAIT
+endif
 $(B)/vtd-$(K)debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c $(TOP)/guest/include/iopf_testdev.h \
-		$(B)/obj-$(K)debug/usr/include/linux/iommufd.h
+		$(B)/obj-$(K)debug/usr/include/linux/iommufd.h $(TOP)/Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
-	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-$(K)debug/usr/include \
+	@$(CC) $(EXAMPLE_CFLAGS) $(VTD_E2E_DEFS) -isystem $(B)/obj-$(K)debug/usr/include \
 		-I $(TOP)/guest/include -o $@ $<
 vtd-prog: kernel-debug
 	@$(MAKE) -s $(B)/vtd-$(K)debug/vtd_e2e
@@ -127,10 +140,14 @@ qemu: deps
 CHECK_PROGS = $(B)/tests-$(K)debug/iommufd $(B)/tests-$(K)debug/iommufd_fail_nth \
 	$(B)/examples-$(K)debug/ondemand_vmm
 CHECK_BUILDS = selftests examples
+# The benchmark needs uAPI the mainline series has yet to port
+# (IOMMU_IOAS_PREFETCH, the nested stats, the mock's huge IOVA).
 ifeq ($(KERNEL),lts)
-CHECK_PROGS += $(B)/bench-$(K)debug/iopf_bench $(B)/vtd-$(K)debug/vtd_e2e
-CHECK_BUILDS += bench-debug vtd-prog
+CHECK_PROGS += $(B)/bench-$(K)debug/iopf_bench
+CHECK_BUILDS += bench-debug
 endif
+CHECK_PROGS += $(B)/vtd-$(K)debug/vtd_e2e
+CHECK_BUILDS += vtd-prog
 
 initramfs-check: $(CHECK_BUILDS)
 	@scripts/mkinitramfs.sh $(B)/initramfs-$(K)check.cpio $(CHECK_PROGS)
@@ -139,18 +156,12 @@ initramfs-demo: bench-lean
 	@scripts/mkinitramfs.sh $(B)/initramfs-demo.cpio $(B)/bench-lean/iopf_bench
 
 # Both suites run even if the first fails; the last line adds them up.
-ifeq ($(KERNEL),lts)
 check: initramfs-check qemu
 	@rc=0; \
 	$(MAKE) -s --no-print-directory check-mock || rc=1; \
 	$(MAKE) -s --no-print-directory check-vtd || rc=1; \
 	scripts/verdict.sh --total $(B)/logs/$(K)check $(B)/logs/$(K)check-vtd; \
 	exit $$rc
-else
-# The mainline series has no check-vtd yet: its VMM needs the on-demand uAPI.
-check: initramfs-check
-	@$(MAKE) -s --no-print-directory check-mock
-endif
 
 # Two NUMA nodes: the page migration tests move pages between them.
 check-mock: initramfs-check
