@@ -115,20 +115,12 @@ $(B)/examples-$(K)debug/ondemand_vmm: $(TOP)/examples/ondemand_vmm.c \
 examples: kernel-debug
 	@$(MAKE) -s $(B)/examples-$(K)debug/ondemand_vmm
 
-# The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev.
-# The mainline series cannot yet make page requests wait on a userfaultfd
-# (LTS 0035; no uAPI tells): vtd_e2e skips its post-copy step there. Drop
-# the define once that patch is ported. (IOMMU_IOAS_PIN, also not there
-# yet, vtd_e2e finds missing in the headers.)
-VTD_E2E_DEFS :=
-ifeq ($(KERNEL),mainline)
-VTD_E2E_DEFS += -DIOPF_NO_USERFAULTFD_WAIT
-endif
+# The VMM of check-vtd: VFIO + iommufd against QEMU's iopf-testdev
 $(B)/vtd-$(K)debug/vtd_e2e: $(TOP)/guest/vtd/vtd_e2e.c $(TOP)/guest/include/iopf_testdev.h \
 		$(B)/obj-$(K)debug/usr/include/linux/iommufd.h $(TOP)/Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC       $@"
-	@$(CC) $(EXAMPLE_CFLAGS) $(VTD_E2E_DEFS) -isystem $(B)/obj-$(K)debug/usr/include \
+	@$(CC) $(EXAMPLE_CFLAGS) -isystem $(B)/obj-$(K)debug/usr/include \
 		-I $(TOP)/guest/include -o $@ $<
 vtd-prog: kernel-debug
 	@$(MAKE) -s $(B)/vtd-$(K)debug/vtd_e2e

@@ -819,8 +819,7 @@ static void part1_dirty(struct vmm *v)
 	     "write faults track exactly the pages the device wrote, two rounds");
 }
 
-/* The VMM's side of post-copy (part1_postcopy says when it is left out) */
-#ifndef IOPF_NO_USERFAULTFD_WAIT
+/* The VMM's side of post-copy */
 struct uffd_server {
 	int uffd;
 	uint8_t *dst, *src;
@@ -852,22 +851,14 @@ static void *uffd_serve(void *arg)
 	}
 	return NULL;
 }
-#endif
 
 /*
  * Post-copy on intel-iommu: memory that arrives page by page through a
  * userfaultfd. The device's page requests for missing pages wait for the
  * VMM's UFFDIO_COPY and the device reads the source's bytes.
- *
- * The mainline (7.2) series does not yet let page requests wait on a
- * userfaultfd (LTS patch 0035): there such a request is answered INVALID.
- * No uAPI says so, so the Makefile defines IOPF_NO_USERFAULTFD_WAIT for
- * that series and the step is reported as skipped. Remove it from the
- * Makefile once patches/mainline/ has the port of 0035.
  */
 static void part1_postcopy(struct vmm *v)
 {
-#ifndef IOPF_NO_USERFAULTFD_WAIT
 	struct uffd_server s = { .src = malloc(MIB) };
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -905,10 +896,6 @@ static void part1_postcopy(struct vmm *v)
 	free(s.src);
 	step(v, ok, false,
 	     "post-copy: page requests wait for the VMM's UFFDIO_COPY");
-#else
-	printf("ok %u - post-copy: page requests wait for the VMM's UFFDIO_COPY # SKIP page requests cannot wait on a userfaultfd yet (LTS 0035, not yet in the mainline series)\n",
-	       ++v->step);
-#endif
 }
 
 /*
@@ -916,14 +903,9 @@ static void part1_postcopy(struct vmm *v)
  * VT-d domain and charged; the device reads it without a page request,
  * and, like pinned memory, keeps the page through MADV_DONTNEED; unpinned,
  * it faults again, to the page the process has now.
- *
- * The mainline (7.2) series has no IOMMU_IOAS_PIN/UNPIN yet: built against
- * its headers, the step is reported as skipped. Remove this #ifdef once
- * PIN is ported to patches/mainline/.
  */
 static void part1_pin(struct vmm *v)
 {
-#ifdef IOMMU_IOAS_PIN
 	const u64 off = 4 * MIB, len = MIB;
 	struct iommu_ioas_pin pin = {
 		.size = sizeof(pin), .ioas_id = v->ioas_id,
@@ -965,10 +947,6 @@ static void part1_pin(struct vmm *v)
 	free(zeros);
 	step(v, ok, false,
 	     "IOMMU_IOAS_PIN: read without page requests, through MADV_DONTNEED; unpinned, faulted again");
-#else
-	printf("ok %u - IOMMU_IOAS_PIN: read without page requests, through MADV_DONTNEED; unpinned, faulted again # SKIP IOMMU_IOAS_PIN is not in this kernel's uAPI (not yet in the mainline series)\n",
-	       ++v->step);
-#endif
 }
 
 /* Steps g and h: what the kernel must answer INVALID */
